@@ -1,0 +1,1 @@
+"""Shared vocabulary: namespaces, SKOS schemes, the field table, SHACL shapes and RDF profiles."""

@@ -1,0 +1,43 @@
+"""Every RDF namespace Mulu uses, declared once. No URI string literals elsewhere."""
+
+from __future__ import annotations
+
+from rdflib import Namespace
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD, OWL
+
+MULU = Namespace("https://w3id.org/mulu/ns#")
+MULU_SCHEME = Namespace("https://w3id.org/mulu/scheme/")
+MULU_DATASET = Namespace("https://w3id.org/mulu/dataset/")
+MULU_ORG = Namespace("https://w3id.org/mulu/org/")
+MULU_CATALOG = Namespace("https://w3id.org/mulu/catalog/")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+EU_FREQUENCY = Namespace("http://publications.europa.eu/resource/authority/frequency/")
+EU_ACCESS_RIGHT = Namespace("http://publications.europa.eu/resource/authority/access-right/")
+EU_FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
+EU_LANGUAGE = Namespace("http://publications.europa.eu/resource/authority/language/")
+
+DCT = DCTERMS
+
+PREFIXES: dict[str, Namespace] = {
+    "dcat": DCAT,
+    "dct": DCTERMS,
+    "foaf": FOAF,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "skos": SKOS,
+    "xsd": XSD,
+    "owl": OWL,
+    "adms": ADMS,
+    "vcard": VCARD,
+    "mulu": MULU,
+    "hydra": HYDRA,
+}
+
+__all__ = [
+    "ADMS", "DCAT", "DCT", "DCTERMS", "EU_ACCESS_RIGHT", "EU_FILE_TYPE", "EU_FREQUENCY",
+    "EU_LANGUAGE", "FOAF", "HYDRA", "MULU", "MULU_CATALOG", "MULU_DATASET", "MULU_ORG",
+    "MULU_SCHEME", "OWL", "PREFIXES", "RDF", "RDFS", "SH", "SKOS", "VCARD", "XSD",
+]
