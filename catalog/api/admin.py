@@ -1,0 +1,93 @@
+"""/api/health, /api/departments, /api/users, /api/tokens, /api/me."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import text
+
+from catalog.api.auth import current_actor, require, services
+from catalog.api.schemas import (
+    DepartmentOutSchema,
+    TokenCreateSchema,
+    TokenSchema,
+    UserCreateSchema,
+    UserSchema,
+)
+from catalog.departments import DepartmentInput
+
+blp = Blueprint("admin", __name__, url_prefix="/api", description="部门、用户与令牌 / departments, users, tokens")
+
+
+@blp.route("/health", methods=["GET"])
+def health() -> tuple[dict[str, Any], int]:
+    """Liveness and the configured store and search backends."""
+    settings = services().settings
+    try:
+        with services().store.reading() as session:
+            session.execute(text("SELECT 1"))
+        store_ok = True
+    except Exception:  # noqa: BLE001 - health reports, never raises
+        store_ok = False
+    body = {"status": "ok" if store_ok else "degraded",
+            "store": {"backend": settings.store_backend, "ok": store_ok},
+            "search": {"backend": settings.search_backend},
+            "network": settings.network, "security_ceiling": settings.security_ceiling}
+    return body, 200 if store_ok else 503
+
+
+@blp.route("/departments")
+class Departments(MethodView):
+    @blp.response(200, DepartmentOutSchema(many=True))
+    def get(self) -> list[Any]:
+        """All departments."""
+        return [d.as_dict() for d in services().departments.list()]
+
+    @require("admin")
+    @blp.arguments(DepartmentInput)
+    @blp.response(201, DepartmentOutSchema)
+    def post(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Create a department (administrators)."""
+        return services().departments.create(current_actor(), payload).as_dict()
+
+
+@blp.route("/users")
+class Users(MethodView):
+    @require("admin")
+    @blp.response(200, UserSchema(many=True))
+    def get(self) -> list[Any]:
+        """All users (administrators)."""
+        return [u.as_dict() for u in services().accounts.list_users(current_actor())]
+
+    @require("admin")
+    @blp.arguments(UserCreateSchema)
+    @blp.response(201, UserSchema)
+    def post(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Create a user (administrators)."""
+        return services().accounts.create_user(
+            current_actor(), payload["username"], payload["password"], payload["role"],
+            department_code=payload["department_code"], display_name=payload["display_name"],
+            clearance=payload["clearance"]).as_dict()
+
+
+@blp.route("/me", methods=["GET"])
+@require()
+@blp.response(200, UserSchema)
+def me() -> dict[str, Any]:
+    """The signed-in user."""
+    user = services().accounts.get_user(current_actor().username)
+    assert user is not None
+    return user.as_dict()
+
+
+@blp.route("/tokens", methods=["POST"])
+@require()
+@blp.arguments(TokenCreateSchema)
+@blp.response(201, TokenSchema)
+def create_token(payload: dict[str, Any]) -> dict[str, Any]:
+    """A new bearer token for yourself; shown once."""
+    actor = current_actor()
+    return {"token": services().accounts.create_token(actor, actor.username, payload["name"]),
+            "username": actor.username}

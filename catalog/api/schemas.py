@@ -1,0 +1,118 @@
+"""API request/response schemas: the record fields come from the field table."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from catalog.datasets import REVIEW_ACTIONS, STATES
+from catalog.departments import DepartmentInput
+from catalog.schemas import Text, record_schema
+from vocab.concepts import scheme
+
+
+def _with_record(name: str, extra: dict[str, fields.Field]) -> type[Schema]:
+    """A schema with every record field of the field table plus ``extra``."""
+    return type(name, (record_schema(),), extra)
+
+
+DatasetWriteSchema = _with_record("DatasetWrite", {
+    "submit": fields.Boolean(load_default=False,
+                             metadata={"description": "提交审核 / submit for review now"}),
+    "department_code": Text(load_default=None, allow_none=True,
+                            validate=validate.Length(max=18),
+                            metadata={"description": "administrators: the owning department"}),
+    "note": Text(load_default="", validate=validate.Length(max=500),
+                 metadata={"description": "revision note / 修改说明"}),
+})
+
+
+class DatasetOutSchema(record_schema()):  # type: ignore[misc,valid-type]
+    id = fields.String()
+    state = fields.String(metadata={"enum": list(STATES)})
+    department_code = fields.String()
+    department_name = fields.String()
+    revision = fields.Integer()
+    published_revision = fields.Integer(allow_none=True)
+    review_note = fields.String()
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+class DatasetPageSchema(Schema):
+    items = fields.List(fields.Nested(DatasetOutSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
+
+
+class DatasetQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    department = Text(validate=validate.Length(max=18))
+    state = fields.String(validate=validate.OneOf(STATES))
+    q = Text(validate=validate.Length(max=200))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+
+
+class ReviewSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    action = fields.String(required=True, validate=validate.OneOf(REVIEW_ACTIONS))
+    reason = Text(load_default="", validate=validate.Length(max=2000))
+
+
+class ReasonSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    reason = Text(load_default="", validate=validate.Length(max=2000))
+
+
+class RevisionSchema(Schema):
+    number = fields.Integer()
+    author = fields.String()
+    created_at = fields.DateTime()
+    changed_fields = fields.List(fields.String())
+    note = fields.String()
+
+
+class DepartmentOutSchema(DepartmentInput):
+    id = fields.Integer(dump_only=True)
+
+
+class UserCreateSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    username = Text(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
+    role = fields.String(required=True, validate=validate.OneOf(("steward", "staff", "reviewer", "admin")))
+    department_code = Text(load_default=None, allow_none=True, validate=validate.Length(equal=18))
+    display_name = Text(load_default="", validate=validate.Length(max=100))
+    clearance = fields.String(load_default="internal",
+                              validate=validate.OneOf(scheme("security-level").codes))
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    role = fields.String()
+    department_code = fields.String(allow_none=True)
+    clearance = fields.String()
+    active = fields.Boolean()
+
+
+class TokenCreateSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = Text(load_default="", validate=validate.Length(max=100))
+
+
+class TokenSchema(Schema):
+    token = fields.String()
+    username = fields.String()

@@ -1,0 +1,57 @@
+"""The Flask application factory: thin web and API layers over the services."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask_smorest import Api
+
+from catalog import errors_http
+from catalog.config import Settings, ensure_secret_key
+from catalog.services import Services
+from catalog.store import Store
+
+MAX_BODY_BYTES = 5 * 1024 * 1024
+
+
+class MuluApi(Api):
+    """flask-smorest Api whose errors go through Mulu's own handlers (bilingual, no traces)."""
+
+    def _register_error_handlers(self) -> None:
+        return None
+
+
+def create_app(settings: Settings, *, store: Store | None = None) -> Flask:
+    settings = ensure_secret_key(settings)
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static",
+                static_url_path="/static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        JSON_AS_ASCII=False,
+        API_TITLE="Mulu 政务信息资源目录 API",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={"components": {"securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]},
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    store = store or Store.open(settings)
+    app.extensions["mulu"] = Services.build(store)
+    logging.getLogger("mulu").setLevel(logging.INFO)
+
+    api = MuluApi(app)
+    from catalog.api import admin, datasets
+
+    api.register_blueprint(admin.blp)
+    api.register_blueprint(datasets.blp)
+    from catalog.web import register as register_web
+
+    register_web(app)
+    errors_http.install(app)
+    return app

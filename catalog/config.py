@@ -1,0 +1,89 @@
+"""Configuration, read once at start-up from the environment (never at import time)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from vocab.concepts import network_ceiling, scheme
+
+NETWORKS = ("internet", "extranet", "intranet")
+
+
+class ConfigError(ValueError):
+    """A setting has a value Mulu cannot use; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting once, with its environment variable and help text."""
+
+    data_dir: Path
+    database_url: str
+    search_url: str = ""
+    network: str = "extranet"
+    secret_key: str = field(default="", repr=False)
+    max_upload_bytes: int = 5 * 1024 * 1024
+    public_base_url: str = "http://127.0.0.1:5000"
+
+    HELP = {
+        "MULU_DATA_DIR": "where the embedded store, index and uploads live (default ./mulu-data)",
+        "MULU_DATABASE_URL": "SQLAlchemy URL of the store (default: SQLite in the data dir)",
+        "MULU_SEARCH_URL": "empty: embedded search; http://…: Elasticsearch",
+        "MULU_NETWORK": "internet (互联网), extranet (政务外网) or intranet (政务内网)",
+        "MULU_SECRET_KEY": "session signing key (default: generated once into the data dir)",
+        "MULU_BASE_URL": "public address used in exported RDF links",
+    }
+
+    @property
+    def security_ceiling(self) -> str:
+        """The highest security level this deployment's network may hold (涉密不上网)."""
+        return network_ceiling(self.network)
+
+    @property
+    def store_backend(self) -> str:
+        return self.database_url.split(":", 1)[0].split("+", 1)[0]
+
+    @property
+    def search_backend(self) -> str:
+        return "elasticsearch" if self.search_url else "sqlite"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def load_settings(env: Mapping[str, str] | None = None, data_dir: str | Path | None = None) -> Settings:
+    """Build settings from the environment; ``data_dir`` (``--data-dir``) overrides MULU_DATA_DIR."""
+    env = os.environ if env is None else env
+    directory = Path(data_dir or env.get("MULU_DATA_DIR") or "mulu-data").resolve()
+    network = env.get("MULU_NETWORK", "extranet").strip() or "extranet"
+    if network not in NETWORKS:
+        raise ConfigError(f"MULU_NETWORK must be one of {', '.join(NETWORKS)}, not {network!r}")
+    search_url = env.get("MULU_SEARCH_URL", "").strip()
+    if search_url and not search_url.startswith(("http://", "https://")):
+        raise ConfigError(f"MULU_SEARCH_URL must be empty or an http(s) address, not {search_url!r}")
+    database_url = env.get("MULU_DATABASE_URL", "").strip() or f"sqlite:///{directory / 'mulu.db'}"
+    assert scheme("network").lookup(network) is not None
+    return Settings(
+        data_dir=directory,
+        database_url=database_url,
+        search_url=search_url,
+        network=network,
+        secret_key=env.get("MULU_SECRET_KEY", ""),
+        public_base_url=env.get("MULU_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+    )
+
+
+def ensure_secret_key(settings: Settings) -> Settings:
+    """Use MULU_SECRET_KEY, or a key generated once and kept in the data dir."""
+    if settings.secret_key:
+        return settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key_file = settings.data_dir / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return settings.with_overrides(secret_key=key_file.read_text().strip())

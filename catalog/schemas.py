@@ -1,0 +1,118 @@
+"""Marshmallow schemas derived from the field table (vocab.fields) — never written by hand."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cache
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+from vocab.concepts import scheme
+from vocab.fields import DATA_ITEM_FIELDS, FIELDS, Field, Kind
+
+MAX_LIST_ITEMS = 200
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+class Text(fields.String):
+    """A string with surrounding whitespace removed; control characters refused."""
+
+    default_error_messages = {"control": "Must not contain control characters."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if _CONTROL.search(text):
+            raise self.make_error("control")
+        return text
+
+
+class IsoDate(Text):
+    """A calendar date kept as its ISO ``YYYY-MM-DD`` string."""
+
+    default_error_messages = {"invalid_date": "Not a valid date (YYYY-MM-DD)."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return date.fromisoformat(text[:10] if len(text) > 10 and text[10] in "T " else text).isoformat()
+        except ValueError as exc:
+            raise self.make_error("invalid_date") from exc
+
+
+def _scalar(field: Field, *, required: bool) -> fields.Field:
+    options: dict[str, Any] = {"metadata": {"description": f"{field.label_zh} / {field.label_en}"}}
+    checks: list[Any] = []
+    if field.max_length:
+        checks.append(validate.Length(max=field.max_length))
+    if required and field.kind is not Kind.CONCEPT:
+        checks.append(validate.Length(min=1, error="Missing data for required field."))
+    if field.kind is Kind.CONCEPT:
+        assert field.scheme
+        checks.append(validate.OneOf(scheme(field.scheme).codes))
+        options["metadata"]["enum"] = scheme(field.scheme).codes
+    if field.kind is Kind.DATE:
+        return IsoDate(validate=checks, **options)
+    if field.kind is Kind.URL:
+        return fields.Url(schemes={"http", "https"}, validate=checks, **options)
+    return Text(validate=checks, **options)
+
+
+@cache
+def data_item_schema() -> type[Schema]:
+    attrs: dict[str, fields.Field] = {}
+    for field in DATA_ITEM_FIELDS:
+        attrs[field.name] = _scalar(field, required=field.required)
+        attrs[field.name].required = field.required
+        attrs[field.name].allow_none = not field.required
+    return Schema.from_dict(attrs, name="DataItem")
+
+
+def _field(field: Field, *, partial: bool) -> fields.Field:
+    required = field.required and not partial
+    if field.kind is Kind.DATA_ITEMS:
+        built: fields.Field = fields.List(fields.Nested(data_item_schema(), unknown=RAISE),
+                                          validate=validate.Length(max=MAX_LIST_ITEMS))
+    elif field.multiple:
+        built = fields.List(_scalar(field, required=False),
+                            validate=validate.Length(max=MAX_LIST_ITEMS))
+    else:
+        built = _scalar(field, required=required)
+    built.required = required
+    built.allow_none = not required
+    return built
+
+
+@cache
+def record_schema(partial: bool = False) -> type[Schema]:
+    """The dataset record: one marshmallow field per field-table entry."""
+    attrs = {field.name: _field(field, partial=partial) for field in FIELDS}
+    return Schema.from_dict(attrs, name="DatasetRecordPartial" if partial else "DatasetRecord")
+
+
+def load_record(data: Any, *, partial: bool = False) -> dict[str, Any]:
+    """Validate a record; return it with unset values (None, "", []) removed.
+
+    Raises marshmallow.ValidationError whose ``messages`` map field names to English messages.
+    """
+    if not isinstance(data, dict):
+        raise ValidationError({"_schema": ["Invalid input type."]})
+    loaded = record_schema(partial)(unknown=RAISE).load(data)
+    return clean_record(loaded)
+
+
+def clean_record(record: dict[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for name, value in record.items():
+        if isinstance(value, list):
+            value = [v for v in (clean_record(v) if isinstance(v, dict) else v for v in value)
+                     if v not in (None, "", {})]
+        if value in (None, "", []):
+            continue
+        cleaned[name] = value
+    return cleaned
+
+
+__all__ = ["EXCLUDE", "IsoDate", "Text", "clean_record", "data_item_schema", "load_record",
+           "record_schema"]

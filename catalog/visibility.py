@@ -1,0 +1,59 @@
+"""Who sees which dataset, and which revision of it (DESIGN §4).
+
+One rule, used for single reads and for lists alike:
+- the owning department and administrators see the working copy;
+- reviewers see the working copy once it has left the department (not a draft);
+- everyone else sees the published revision, if there is one and it is not withdrawn;
+- nobody sees anything above their clearance.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy import ColumnElement, and_, false, or_, true
+
+from catalog.actors import Actor
+from catalog.db import Dataset
+
+View = Literal["current", "published"]
+
+
+def _current_allowed(actor: Actor) -> ColumnElement[bool]:
+    if actor.role == "admin":
+        scope: ColumnElement[bool] = true()
+    elif actor.role == "reviewer":
+        scope = Dataset.state != "draft"
+        if actor.department_id is not None:
+            scope = or_(scope, Dataset.department_id == actor.department_id)
+    elif actor.department_id is not None and actor.role in ("steward", "staff"):
+        scope = Dataset.department_id == actor.department_id
+    else:
+        scope = false()
+    return and_(scope, Dataset.security_rank <= actor.clearance_rank)
+
+
+def _published_allowed(actor: Actor) -> ColumnElement[bool]:
+    return and_(Dataset.published_revision.is_not(None), Dataset.state != "withdrawn",
+                Dataset.published_security_rank <= actor.clearance_rank)
+
+
+def visible(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition: the actor may see some revision of the dataset."""
+    return or_(_current_allowed(actor), _published_allowed(actor))
+
+
+def view_of(actor: Actor, dataset: Dataset) -> View | None:
+    """Which revision the actor sees, or None."""
+    rank = actor.clearance_rank
+    if dataset.security_rank <= rank and (
+        actor.role == "admin"
+        or (actor.department_id is not None and actor.department_id == dataset.department_id
+            and actor.role in ("steward", "staff", "reviewer"))
+        or (actor.role == "reviewer" and dataset.state != "draft")
+    ):
+        return "current"
+    if (dataset.published_revision is not None and dataset.state != "withdrawn"
+            and (dataset.published_security_rank or 0) <= rank):
+        return "published"
+    return None
