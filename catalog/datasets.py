@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import ValidationError
@@ -53,8 +53,8 @@ class DatasetView:
                 "state": self.state if self.view == "current" else "published",
                 "department_code": self.department_code, "department_name": self.department_name,
                 "revision": self.revision, "published_revision": self.published_revision,
-                "review_note": self.review_note, "created_at": self.created_at.isoformat(),
-                "updated_at": self.updated_at.isoformat()}
+                "review_note": self.review_note, "created_at": iso_utc(self.created_at),
+                "updated_at": iso_utc(self.updated_at)}
 
 
 @dataclass
@@ -385,6 +385,11 @@ class DatasetService:
             published_revision=dataset.published_revision, record=dict(revision.data),
             created_at=dataset.created_at, updated_at=dataset.updated_at,
             review_note=dataset.review_note if view == "current" else "", view=view)
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO 8601 in UTC (SQLite hands back naive datetimes that were stored as UTC)."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
 
 
 def _is_uuid(value: str) -> bool:

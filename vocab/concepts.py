@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
@@ -108,7 +108,7 @@ def _load_scheme(path: Path) -> Scheme:
     return scheme
 
 
-@lru_cache(maxsize=None)
+@cache
 def all_schemes() -> dict[str, Scheme]:
     return {path.stem: _load_scheme(path) for path in sorted(SCHEME_DIR.glob("*.ttl"))}
 

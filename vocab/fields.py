@@ -15,7 +15,7 @@ from rdflib import URIRef
 from vocab.namespaces import ADMS, DCAT, DCT, MULU
 
 
-class Kind(str, Enum):
+class Kind(str, Enum):  # noqa: UP042 (StrEnum would change str(Kind.X))
     TEXT = "text"            # a plain string
     CODE = "code"            # a string following a code rule (validated elsewhere)
     CONCEPT = "concept"      # a code of a SKOS concept in ``scheme``

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from rdflib import Namespace
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD, OWL
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
 MULU = Namespace("https://w3id.org/mulu/ns#")
 MULU_SCHEME = Namespace("https://w3id.org/mulu/scheme/")
 MULU_DATASET = Namespace("https://w3id.org/mulu/dataset/")
 MULU_ORG = Namespace("https://w3id.org/mulu/org/")
 MULU_CATALOG = Namespace("https://w3id.org/mulu/catalog/")
+MULU_SHAPE = Namespace("https://w3id.org/mulu/shapes#")  # our SHACL shapes (vocab/shapes)
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -39,5 +40,5 @@ PREFIXES: dict[str, Namespace] = {
 __all__ = [
     "ADMS", "DCAT", "DCT", "DCTERMS", "EU_ACCESS_RIGHT", "EU_FILE_TYPE", "EU_FREQUENCY",
     "EU_LANGUAGE", "FOAF", "HYDRA", "MULU", "MULU_CATALOG", "MULU_DATASET", "MULU_ORG",
-    "MULU_SCHEME", "OWL", "PREFIXES", "RDF", "RDFS", "SH", "SKOS", "VCARD", "XSD",
+    "MULU_SCHEME", "MULU_SHAPE", "OWL", "PREFIXES", "RDF", "RDFS", "SH", "SKOS", "VCARD", "XSD",
 ]

@@ -12,6 +12,8 @@ schemes); rows whose values do not map are skipped and reported.  Rows from othe
 portals are re-homed to an Anhui department, with the place names in title and summary replaced
 (``renames``).  What the portals do not publish is added here from fixed rules: the department,
 the classification, the 信息项 (from the title), the sharing attributes and the security level.
+One rule overrides the portals: a record that is not shared (不予共享) or not public (内部) is
+not opened either, so its open type becomes ``closed``.
 The output is deterministic: no randomness, fixed order, stable codes.
 """
 
@@ -525,8 +527,13 @@ def infer_template(title: str) -> str:
 
 
 def data_items(template: str) -> list[dict[str, str]]:
-    return [{"name": name, "data_type": data_type, "description": description}
-            for name, data_type, description in TEMPLATES[template]]
+    items = []
+    for name, data_type, description in TEMPLATES[template]:
+        item = {"name": name, "data_type": data_type}
+        if description:
+            item["description"] = description
+        items.append(item)
+    return items
 
 
 # keyword for each template, added to the classification labels

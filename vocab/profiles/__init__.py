@@ -1,0 +1,115 @@
+"""RDF profiles: records (plain dicts keyed by ``vocab.fields`` names) <-> DCAT-AP 3 graphs.
+
+Profiles are layered as in ckanext-dcat: ``dcat_ap`` writes and reads plain DCAT-AP, ``mulu``
+adds the extension. Writing runs them in order; reading runs them in order too, so a later
+profile refines what an earlier one found (``mulu:openType`` over ``dct:accessRights``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+
+from vocab.concepts import scheme
+from vocab.fields import BY_NAME
+from vocab.namespaces import DCAT, DCT, EU_LANGUAGE, RDF, SKOS
+from vocab.profiles import dcat_ap, mulu
+from vocab.profiles.base import Profile, Record, Subject
+from vocab.profiles.serialization import FORMATS, bind_prefixes, new_graph, parse_graph, serialize
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (dcat_ap.PROFILE, mulu.PROFILE)}
+DEFAULT_PROFILES: tuple[str, ...] = ("dcat_ap", "mulu")
+
+__all__ = [
+    "DEFAULT_PROFILES", "FORMATS", "PROFILES", "Profile", "Subject", "add_dataset",
+    "bind_prefixes", "catalog_graph", "graph_from_dataset", "new_graph", "parse_dataset",
+    "parse_datasets", "parse_graph", "serialize", "value_path",
+]
+
+
+def _profiles(names: Sequence[str]) -> list[Profile]:
+    unknown = [n for n in names if n not in PROFILES]
+    if unknown:
+        raise ValueError(f"unknown profiles {unknown}; known: {sorted(PROFILES)}")
+    return [PROFILES[n] for n in names]
+
+
+def value_path(name: str) -> tuple[URIRef, ...]:
+    """The property path from a dataset to the value of field ``name``."""
+    for profile in PROFILES.values():
+        if name in profile.paths:
+            return tuple(profile.paths[name])
+    return (BY_NAME[name].predicate,)
+
+
+def add_dataset(graph: Graph, record: Mapping[str, Any], uri: URIRef,
+                profiles: Sequence[str] = DEFAULT_PROFILES) -> URIRef:
+    """Add one dataset to ``graph``; raises ValueError on an unknown concept code."""
+    graph.add((uri, RDF.type, DCAT.Dataset))
+    for profile in _profiles(profiles):
+        profile.write(graph, uri, record)
+    return uri
+
+
+def graph_from_dataset(record: Mapping[str, Any], uri: URIRef,
+                       profiles: Sequence[str] = DEFAULT_PROFILES) -> Graph:
+    graph = new_graph()
+    add_dataset(graph, record, uri, profiles)
+    return graph
+
+
+def parse_dataset(graph: Graph, subject: Subject,
+                  profiles: Sequence[str] = DEFAULT_PROFILES) -> Record:
+    """The record of ``subject``; keys that are not set are left out, lists come back sorted
+    (RDF keeps no order) except ``data_items``, which keep their ``mulu:order``."""
+    record: Record = {}
+    for profile in _profiles(profiles):
+        profile.read(graph, subject, record)
+    return record
+
+
+def parse_datasets(graph: Graph,
+                   profiles: Sequence[str] = DEFAULT_PROFILES) -> list[tuple[Subject, Record]]:
+    """Every ``dcat:Dataset`` in ``graph`` (IRIs or blank nodes), ordered by subject."""
+    subjects = sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=str)
+    return [(s, parse_dataset(graph, s, profiles)) for s in subjects
+            if isinstance(s, URIRef | BNode)]
+
+
+def _publisher_value(publisher: Mapping[str, Any], key: str) -> str | None:
+    value = publisher.get(key) or publisher.get(f"publisher_{key}")
+    return str(value) if value else None
+
+
+def catalog_graph(records: Iterable[tuple[URIRef, Mapping[str, Any]]], catalog_uri: URIRef,
+                  title_zh: str, title_en: str, publisher: Mapping[str, Any] | None, *,
+                  description_zh: str = "", description_en: str = "",
+                  profiles: Sequence[str] = DEFAULT_PROFILES) -> Graph:
+    """A ``dcat:Catalog`` of ``records``. ``publisher`` has ``name`` and ``code`` (or
+    ``publisher_name`` / ``publisher_code``); DCAT-AP requires one, and a description
+    (the titles stand in when none is given)."""
+    graph = new_graph()
+    graph.add((catalog_uri, RDF.type, DCAT.Catalog))
+    for text, lang in ((title_zh, "zh"), (title_en, "en")):
+        if text:
+            graph.add((catalog_uri, DCT.title, Literal(text, lang=lang)))
+    for text, lang in ((description_zh or title_zh, "zh"), (description_en or title_en, "en")):
+        if text:
+            graph.add((catalog_uri, DCT.description, Literal(text, lang=lang)))
+    if publisher:
+        dcat_ap.add_publisher(graph, catalog_uri, _publisher_value(publisher, "name"),
+                              _publisher_value(publisher, "code"))
+    language = EU_LANGUAGE.ZHO
+    graph.add((catalog_uri, DCT.language, language))
+    graph.add((language, RDF.type, DCT.LinguisticSystem))
+    taxonomy = scheme("classification")
+    graph.add((catalog_uri, DCAT.themeTaxonomy, taxonomy.uri))
+    graph.add((taxonomy.uri, RDF.type, SKOS.ConceptScheme))
+    graph.add((taxonomy.uri, DCT.title, Literal(taxonomy.label_zh, lang="zh")))
+    graph.add((taxonomy.uri, DCT.title, Literal(taxonomy.label_en, lang="en")))
+    for uri, record in records:
+        graph.add((catalog_uri, DCAT.dataset, uri))
+        add_dataset(graph, record, uri, profiles)
+    return graph
