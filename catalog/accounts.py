@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from catalog import audit
 from catalog.actors import ROLES, Actor
@@ -14,7 +13,7 @@ from catalog.db import ApiToken, Department, User, utcnow
 from catalog.errors import Forbidden, InvalidInput, Message, NotAuthenticated, field_error
 from catalog.passwords import check_password, hash_password, new_token, token_digest
 from catalog.store import Store
-from vocab.concepts import scheme
+from vocab.concepts import scheme, security_rank
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -82,7 +81,7 @@ class AccountService:
             if not check_password(user.password_hash if user else None, password) or \
                     user is None or not user.active:
                 raise NotAuthenticated(Message("用户名或密码错误。", "Wrong username or password."))
-            actor = _actor(user)
+            actor = self._actor(user)
             audit.record(session, actor, "user.login", "user", user.username)
             return actor
 
@@ -108,12 +107,12 @@ class AccountService:
             if row is None or user is None or not user.active:
                 raise NotAuthenticated(Message("令牌无效或已撤销。", "Invalid or revoked token."))
             row.last_used_at = utcnow()
-            return _actor(user)
+            return self._actor(user)
 
     def actor_for_user_id(self, user_id: int) -> Actor | None:
         with self.store.reading() as session:
             user = session.get(User, user_id)
-            return _actor(user) if user is not None and user.active else None
+            return self._actor(user) if user is not None and user.active else None
 
     def get_user(self, username: str) -> UserView | None:
         with self.store.reading() as session:
@@ -121,6 +120,13 @@ class AccountService:
             if user is None:
                 return None
             return _view(user, session.get(Department, user.department_id) if user.department_id else None)
+
+    def _actor(self, user: User) -> Actor:
+        """The user as an actor; clearance capped at the network's ceiling (涉密不上网)."""
+        ceiling = self.store.settings.security_ceiling
+        clearance = user.clearance if security_rank(user.clearance) <= security_rank(ceiling) \
+            else ceiling
+        return Actor(user.id, user.username, user.role, user.department_id, clearance)
 
     def list_users(self, actor: Actor) -> list[UserView]:
         if actor.role != "admin":
@@ -130,14 +136,6 @@ class AccountService:
                     for u in session.scalars(select(User).order_by(User.id))]
 
 
-def _actor(user: User) -> Actor:
-    return Actor(user.id, user.username, user.role, user.department_id, user.clearance)
-
-
 def _view(user: User, department: Department | None) -> UserView:
     return UserView(user.id, user.username, user.display_name, user.role,
                     department.code if department else None, user.clearance, user.active)
-
-
-def user_session(session: Session, user_id: int) -> User | None:
-    return session.get(User, user_id)

@@ -99,3 +99,16 @@ def test_separation_of_duties_and_scope(world):
         datasets.get(world.staff, view.id)
     with pytest.raises(NotFound):
         datasets.get(ANONYMOUS, view.id)
+
+
+def test_clearance_is_capped_at_the_network_ceiling(store):
+    from catalog.services import Services
+
+    internet = Services.build(type(store)(store.settings.with_overrides(network="internet"),
+                                          store.engine, store.sessions))
+    world = build_world(internet)
+    assert world.admin.clearance == "public"
+    assert world.steward.clearance == "public"
+    with pytest.raises(InvalidInput) as above:
+        internet.datasets.register(world.steward, record())
+    assert "security_level" in above.value.errors
