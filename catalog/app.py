@@ -46,10 +46,10 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Flask:
     logging.getLogger("mulu").setLevel(logging.INFO)
 
     api = MuluApi(app)
-    from catalog.api import admin, datasets
+    from catalog.api import admin, datasets, imports, search
 
-    api.register_blueprint(admin.blp)
-    api.register_blueprint(datasets.blp)
+    for module in (admin, imports, datasets, search):
+        api.register_blueprint(module.blp)
     from catalog.web import register as register_web
 
     register_web(app)

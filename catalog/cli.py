@@ -110,9 +110,56 @@ def _serve(services: Services, host: str, port: int, threads: int) -> None:
 
     settings = services.settings.with_overrides(public_base_url=f"http://{host}:{port}")
     app = create_app(settings, store=services.store)
+    from catalog.api.search import search_service
+
+    indexer = search_service(app).start_background()  # drains the outbox into the search index
     click.echo(f"Mulu is running at http://{host}:{port}/  (API: http://{host}:{port}/api/openapi.json)")
     sys.stdout.flush()
-    waitress_serve(app, host=host, port=port, threads=threads, ident="mulu")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="mulu")
+    finally:
+        indexer.stop()
+
+
+@main.group(help="The search index (SQLite FTS5 in the data dir, or MULU_SEARCH_URL).")
+def index() -> None:
+    pass
+
+
+def _search(data_dir: str | None) -> Any:
+    from search.service import SearchService
+
+    return SearchService.open(_services(data_dir).store)
+
+
+@index.command("rebuild", help="Build a new index from the store and swap it in at once.")
+@data_dir_option
+def index_rebuild(data_dir: str | None) -> None:
+    from search.base import SearchUnavailable
+
+    service = _search(data_dir)
+    try:
+        count = service.indexer.rebuild()
+        service.indexer.drain()
+    except SearchUnavailable as exc:
+        click.echo(f"错误 / Error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"search index rebuilt: {count} documents ({service.backend.name})")
+
+
+@index.command("drain", help="Index every pending change of the store (the outbox) and exit.")
+@data_dir_option
+def index_drain(data_dir: str | None) -> None:
+    from search.base import SearchUnavailable
+
+    service = _search(data_dir)
+    try:
+        count = service.indexer.drain()
+    except SearchUnavailable as exc:
+        click.echo(f"错误 / Error: {exc} (the changes stay queued)", err=True)
+        sys.exit(1)
+    click.echo(f"indexed {count} changes ({service.backend.name}, "
+               f"{service.backend.count()} documents)")
 
 
 @main.group(help="Users.")
@@ -175,3 +222,48 @@ def audit_verify(data_dir: str | None, as_json: bool) -> None:
         click.echo(f"audit log TAMPERED at {where}: {result.reason} "
                    f"({result.checked} entries before it verified)", err=True)
     sys.exit(0 if result.ok else 1)
+
+
+@main.group(help="Datasets: spreadsheet bulk registration (批量登记).")
+def dataset() -> None:
+    pass
+
+
+@dataset.command("import", help="Register every row of a catalog spreadsheet (.xlsx or .csv), "
+                                "or none when any row is wrong.")
+@data_dir_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--department", "department_code", required=True,
+              help="统一社会信用代码 of the department the rows belong to")
+@click.option("--submit", is_flag=True, help="Submit every row for review at once.")
+@friendly_errors
+def dataset_import(data_dir: str | None, file: str, department_code: str, submit: bool) -> None:
+    from pathlib import Path
+
+    from catalog import spreadsheet
+
+    path = Path(file)
+    with path.open("rb") as handle:
+        data = handle.read(spreadsheet.MAX_BYTES + 1)
+    result = spreadsheet.import_file(_services(data_dir).datasets, SYSTEM, data, path.name,
+                                     department_code=department_code, submit=submit)
+    for column in result.ignored_columns:
+        click.echo(f"忽略未识别的列 / ignored unknown column: {column}", err=True)
+    for item in result.items:
+        click.echo(f"row {item.row}: {item.resource_code}  {item.title}")
+    click.echo(f"imported {result.created} datasets ({'submitted' if submit else 'drafts'})")
+
+
+@dataset.command("template", help="Write the catalog spreadsheet template (OUT.xlsx or OUT.csv).")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+def dataset_template(out: str) -> None:
+    from pathlib import Path
+
+    from catalog import spreadsheet
+
+    path = Path(out)
+    writers = {".xlsx": spreadsheet.template_xlsx, ".csv": spreadsheet.template_csv}
+    if path.suffix.lower() not in writers:
+        raise click.BadParameter("the file name must end in .xlsx or .csv", param_hint="OUT")
+    path.write_bytes(writers[path.suffix.lower()]())
+    click.echo(f"wrote {path}")

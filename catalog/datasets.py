@@ -227,6 +227,7 @@ class DatasetService:
                 dataset.state = "published"
                 dataset.published_revision = dataset.current_revision
                 dataset.published_security_rank = dataset.security_rank
+                dataset.published_title = dataset.title
                 dataset.review_note = reason.strip()
             else:
                 dataset.state = "returned"
@@ -243,6 +244,10 @@ class DatasetService:
             if dataset.state == "withdrawn":
                 raise Conflict(Message("该信息资源已撤销。", "The dataset is already withdrawn."))
             dataset.state = "withdrawn"
+            # a withdrawn dataset has no public revision; coming back needs a new review
+            dataset.published_revision = None
+            dataset.published_security_rank = None
+            dataset.published_title = None
             dataset.updated_at = utcnow()
             audit.record(session, actor, "dataset.withdraw", "dataset", dataset.id,
                          reason=reason.strip())
@@ -260,13 +265,11 @@ class DatasetService:
 
     def list(self, actor: Actor, *, department_code: str | None = None, state: str | None = None,
              q: str | None = None, page: int = 1, page_size: int = 20) -> Page:
-        query = select(Dataset).where(visible(actor))
+        query = select(Dataset).where(visible(actor, title_contains=q.strip() if q else None))
         if department_code:
             query = query.join(Department).where(Department.code == department_code)
         if state:
             query = query.where(Dataset.state == state)
-        if q:
-            query = query.where(Dataset.title.contains(q.strip(), autoescape=True))
         with self.store.reading() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             rows = session.scalars(query.order_by(Dataset.updated_at.desc(), Dataset.id)

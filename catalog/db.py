@@ -79,6 +79,7 @@ class Dataset(Base):
     current_revision: Mapped[int] = mapped_column(Integer, default=1)
     published_revision: Mapped[int | None] = mapped_column(Integer)
     published_security_rank: Mapped[int | None] = mapped_column(Integer)
+    published_title: Mapped[str | None] = mapped_column(String(200))
     review_note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -150,11 +151,21 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # let SQLAlchemy emit BEGIN itself, so SAVEPOINTs nest inside a real transaction
+            # (the pysqlite driver otherwise starts transactions late and commits savepoints)
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            # writers take the write lock up front (waiting on busy_timeout) instead of failing
+            # when a read transaction tries to upgrade; readers stay concurrent under WAL
+            immediate = connection.get_execution_options().get("write", False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True)

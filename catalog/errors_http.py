@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -28,7 +29,7 @@ HTTP_MESSAGES: dict[int, Message] = {
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api") or request.path.endswith((".ttl", ".rdf", ".jsonld")) \
+    return request.path.startswith("/api") or request.blueprint == "export" \
         or request.accept_mimetypes.best == "application/json"
 
 
@@ -38,7 +39,7 @@ def error_response(status: int, message: Message, errors: dict[str, Any] | None 
                                 "message": message.as_dict()}
         if errors:
             body["errors"] = errors
-        response = jsonify(body)
+        response = jsonify(_encodable(body))
     else:
         response = Response(render_template("error.html", status=status, message=message,
                                             errors=errors or {}))
@@ -46,6 +47,17 @@ def error_response(status: int, message: Message, errors: dict[str, Any] | None 
     if status == 401 and request.path.startswith("/api"):
         response.headers["WWW-Authenticate"] = 'Bearer realm="mulu"'
     return response
+
+
+def _encodable(value: Any) -> Any:
+    """Lone surrogates (echoed from a malicious key) replaced, so the body encodes as UTF-8."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_encodable(k): _encodable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encodable(v) for v in value]
+    return value
 
 
 def _webargs_errors(data: dict[str, Any]) -> dict[str, Any]:
@@ -60,7 +72,22 @@ def _webargs_errors(data: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
+def _refuse_unreadable_json() -> Response | None:
+    """Before any view: a JSON body that Python's parser chokes on (numbers of thousands of
+    digits, nesting thousands deep, bytes that are not UTF-8) is a 400, not a 500."""
+    if not request.is_json or not request.get_data(cache=True):
+        return None
+    try:
+        json.loads(request.get_data(cache=True).decode("utf-8"))
+    except (ValueError, RecursionError):
+        return error_response(400, Message("请求体不是有效的 UTF-8 JSON。",
+                                           "The body is not valid UTF-8 JSON."))
+    return None
+
+
 def install(app: Flask) -> None:
+    app.before_request(_refuse_unreadable_json)
+
     @app.errorhandler(MuluError)
     def _mulu_error(error: MuluError) -> Response:
         errors = error.as_dict() if isinstance(error, InvalidInput) else None

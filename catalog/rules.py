@@ -84,6 +84,13 @@ def _codes(record: Record, _settings: Settings, _actor: Actor) -> FieldErrors:
     return errors
 
 
+def _title(record: Record, _settings: Settings, _actor: Actor) -> FieldErrors:
+    title = record.get("title")
+    if title and not title_key(title):
+        return {"title": [Message("名称须包含文字或数字。", "The title needs letters or digits.")]}
+    return {}
+
+
 def _dates(record: Record, _settings: Settings, _actor: Actor) -> FieldErrors:
     issued, modified = record.get("issued"), record.get("modified")
     if issued and modified and modified < issued:
@@ -92,7 +99,7 @@ def _dates(record: Record, _settings: Settings, _actor: Actor) -> FieldErrors:
     return {}
 
 
-RULES: tuple[Rule, ...] = (_share_basis, _share_method, _security_level, _codes, _dates)
+RULES: tuple[Rule, ...] = (_title, _share_basis, _share_method, _security_level, _codes, _dates)
 
 
 def check(record: Record, settings: Settings, actor: Actor) -> FieldErrors:

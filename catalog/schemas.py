@@ -16,6 +16,12 @@ MAX_LIST_ITEMS = 200
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
+def refuse_control_characters(value: str) -> None:
+    """Validator: no control characters (NUL …) and no lone surrogates."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        raise ValidationError("Must not contain control characters.")
+
+
 class Text(fields.String):
     """A string with surrounding whitespace removed; control characters refused."""
 
@@ -55,7 +61,8 @@ def _scalar(field: Field, *, required: bool) -> fields.Field:
     if field.kind is Kind.DATE:
         return IsoDate(validate=checks, **options)
     if field.kind is Kind.URL:
-        return fields.Url(schemes={"http", "https"}, validate=checks, **options)
+        return fields.Url(schemes={"http", "https"}, validate=[refuse_control_characters, *checks],
+                          **options)
     return Text(validate=checks, **options)
 
 

@@ -36,6 +36,7 @@ class Store:
         session = self.sessions()
         try:
             with session.begin():
+                session.connection(execution_options={"write": True})
                 yield session
         finally:
             session.close()

@@ -38,9 +38,15 @@ def _published_allowed(actor: Actor) -> ColumnElement[bool]:
                 Dataset.published_security_rank <= actor.clearance_rank)
 
 
-def visible(actor: Actor) -> ColumnElement[bool]:
-    """SQL condition: the actor may see some revision of the dataset."""
-    return or_(_current_allowed(actor), _published_allowed(actor))
+def visible(actor: Actor, title_contains: str | None = None) -> ColumnElement[bool]:
+    """SQL condition: the actor may see some revision of the dataset (whose title, when
+    ``title_contains`` is given, contains that text — matched on the revision they see)."""
+    current, published = _current_allowed(actor), _published_allowed(actor)
+    if title_contains:
+        current = and_(current, Dataset.title.contains(title_contains, autoescape=True))
+        published = and_(published, ~_current_allowed(actor),
+                         Dataset.published_title.contains(title_contains, autoescape=True))
+    return or_(current, published)
 
 
 def view_of(actor: Actor, dataset: Dataset) -> View | None:

@@ -6,7 +6,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from catalog.datasets import REVIEW_ACTIONS, STATES
 from catalog.departments import DepartmentInput
-from catalog.schemas import Text, record_schema
+from catalog.schemas import Text, record_schema, refuse_control_characters
 from vocab.concepts import scheme
 
 
@@ -88,7 +88,8 @@ class UserCreateSchema(Schema):
         unknown = RAISE
 
     username = Text(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
+    password = fields.String(required=True, load_only=True,
+                             validate=[validate.Length(min=8, max=200), refuse_control_characters])
     role = fields.String(required=True, validate=validate.OneOf(("steward", "staff", "reviewer", "admin")))
     department_code = Text(load_default=None, allow_none=True, validate=validate.Length(equal=18))
     display_name = Text(load_default="", validate=validate.Length(max=100))

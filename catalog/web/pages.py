@@ -1,13 +1,373 @@
-"""Web pages (placeholder until the UI lands): home."""
+"""The web UI (Chinese first): thin views that parse a form, call a service, render a page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template_string
+from collections.abc import Callable
+from functools import wraps
+from math import ceil
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from catalog.actors import ANONYMOUS, Actor
+from catalog.api.auth import current_actor, require, services
+from catalog.datasets import STATES, DatasetView, RevisionView
+from catalog.departments import DepartmentView
+from catalog.errors import Conflict, Forbidden, InvalidInput, Message, MuluError, NotAuthenticated
+from catalog.web.forms import (
+    ITEM_WIDGETS,
+    ITEMS_PREFIX,
+    WIDGETS,
+    FormData,
+    FormErrors,
+    csrf_ok,
+    csrf_token,
+    display_rows,
+    form_from_record,
+    parse_dataset_form,
+    place_errors,
+)
+from catalog.web.i18n import SESSION_KEY as LANG_KEY
+from catalog.web.i18n import message, remember_lang, template_helpers
 
 bp = Blueprint("pages", __name__)
+
+PAGE_SIZE = 20
+MAX_PAGE = 100_000
+EXPORT_FORMATS = ("ttl", "rdf", "jsonld")
+NOTICES_KEY = "notices"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class BadForm(MuluError):
+    """A POST without this session's CSRF token."""
+
+    status = 400
+
+
+# -- request hooks ------------------------------------------------------------------------------
+
+
+@bp.record_once
+def _tidy_templates(state: Any) -> None:
+    """Block tags leave no blank lines behind in the rendered pages."""
+    state.app.jinja_env.trim_blocks = True
+    state.app.jinja_env.lstrip_blocks = True
+
+
+@bp.before_app_request
+def _language() -> None:
+    if not request.path.startswith(("/api", "/static")):
+        remember_lang()
+
+
+@bp.before_request
+def _check_csrf() -> None:
+    if request.method == "POST" and not csrf_ok(request.form):
+        raise BadForm(message("error.csrf"))
+
+
+@bp.app_context_processor
+def _template_context() -> dict[str, Any]:
+    return {**template_helpers(), "actor": _actor_for_page(), "csrf_token": csrf_token,
+            "notices": _pop_notices, "shown_state": shown_state, "states": STATES}
+
+
+def _actor_for_page() -> Actor:
+    """The caller for the page header; error pages must render even when resolving fails."""
+    if "actor" in g:
+        return g.actor
+    try:
+        return current_actor()
+    except Exception:  # noqa: BLE001 - the error page itself is being rendered
+        return ANONYMOUS
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def login_required(*roles: str) -> Callable[[F], F]:
+    """Anonymous visitors go to the login page; a signed-in user without ``roles`` gets 403."""
+
+    def decorate(view: F) -> F:
+        guarded = require(*roles)(view)
+
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_actor().is_authenticated:
+                target = request.full_path.rstrip("?") if request.method == "GET" else None
+                return redirect(url_for("pages.login", next=target))
+            return guarded(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only local paths are followed after login or an action."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target
+
+
+def notify(note: Message, category: str = "ok") -> None:
+    notices = list(session.get(NOTICES_KEY, []))
+    notices.append({"zh": note.zh, "en": note.en, "category": category})
+    session[NOTICES_KEY] = notices
+
+
+def _pop_notices() -> list[dict[str, str]]:
+    return session.pop(NOTICES_KEY, []) if NOTICES_KEY in session else []
+
+
+def _problem(error: MuluError) -> Message:
+    """The most useful words of a service error for a one-line notice."""
+    if isinstance(error, InvalidInput) and error.errors:
+        found = [m for messages in error.errors.values() for m in messages]
+        return Message(" ".join(m.zh for m in found), " ".join(m.en for m in found))
+    return error.message
+
+
+def _int_arg(name: str, default: int) -> int:
+    try:
+        return min(max(1, int(request.args.get(name, default))), MAX_PAGE)
+    except ValueError:
+        return default
+
+
+def own_department(actor: Actor) -> DepartmentView | None:
+    if actor.department_id is None:
+        return None
+    if "own_department" not in g:
+        g.own_department = next((d for d in services().departments.list()
+                                 if d.id == actor.department_id), None)
+    return g.own_department
+
+
+def shown_state(view: DatasetView) -> str:
+    """Who sees the published revision sees a published dataset."""
+    return view.state if view.view == "current" else "published"
+
+
+def _owns(actor: Actor, view: DatasetView) -> bool:
+    department = own_department(actor)
+    return department is not None and department.code == view.department_code
+
+
+def can_edit(actor: Actor, view: DatasetView) -> bool:
+    return view.view == "current" and (
+        actor.role == "admin" or (actor.role == "steward" and _owns(actor, view)))
+
+
+def can_review(actor: Actor, view: DatasetView, author: str | None = None) -> bool:
+    return (actor.has_role("reviewer", "admin") and view.view == "current"
+            and view.state == "submitted" and not _owns(actor, view)
+            and (author is None or author != actor.username))
+
+
+def _detail_url(dataset_id: str) -> str:
+    return url_for("pages.dataset_detail", dataset_id=dataset_id)
+
+
+# -- sign in and out ----------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    next_url = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return render_template("login.html", next=next_url, username="", error=None)
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    try:
+        actor = services().accounts.authenticate(username, password)
+    except NotAuthenticated as exc:
+        return render_template("login.html", next=next_url, username=username,
+                               error=exc.message), 401
+    lang = session.get(LANG_KEY)
+    session.clear()  # a fresh session (and CSRF token) for the signed-in user
+    if lang:
+        session[LANG_KEY] = lang
+    session["user_id"] = actor.user_id
+    notify(message("flash.logged_in"))
+    return redirect(next_url or url_for("pages.home"))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    lang = session.get(LANG_KEY)
+    session.clear()
+    if lang:
+        session[LANG_KEY] = lang
+    notify(message("flash.logged_out"))
+    return redirect(url_for("pages.home"))
+
+
+# -- reading ------------------------------------------------------------------------------------
 
 
 @bp.get("/")
 def home() -> str:
-    return render_template_string('{% extends "base.html" %}{% block content %}<h1>政务信息资源目录</h1>'
-                                  '<p><a href="/api/openapi.json">API</a></p>{% endblock %}')
+    actor = current_actor()
+    datasets = services().datasets
+    department = own_department(actor) if actor.has_role("steward", "staff") else None
+    own_counts = {state: datasets.list(actor, department_code=department.code, state=state,
+                                       page_size=1).total
+                  for state in STATES} if department else {}
+    queue = datasets.list(actor, state="submitted", page_size=1).total \
+        if actor.has_role("reviewer", "admin") else None
+    recent = datasets.list(actor, page_size=5)
+    return render_template("home.html", total=recent.total, recent=recent.items,
+                           department=department, own_counts=own_counts, queue=queue)
+
+
+@bp.get("/datasets")
+def dataset_list() -> str:
+    actor = current_actor()
+    q = request.args.get("q", "").strip()
+    department = request.args.get("department", "").strip()
+    state = request.args.get("state", "").strip()
+    state = state if state in STATES else ""
+    page = _int_arg("page", 1)
+    result = services().datasets.list(actor, department_code=department or None,
+                                      state=state or None, q=q or None, page=page,
+                                      page_size=PAGE_SIZE)
+    pages = max(1, ceil(result.total / PAGE_SIZE))
+    filters = {k: v for k, v in (("q", q), ("department", department), ("state", state)) if v}
+    return render_template("datasets.html", result=result, pages=pages, filters=filters,
+                           departments=services().departments.list(),
+                           show_state=actor.department_id is not None
+                           or actor.has_role("reviewer", "admin"))
+
+
+@bp.get("/datasets/<dataset_id>")
+def dataset_detail(dataset_id: str) -> str:
+    actor = current_actor()
+    view = services().datasets.get(actor, dataset_id)
+    revisions: list[RevisionView] = services().datasets.revisions(actor, dataset_id)
+    author = revisions[-1].author if revisions else None
+    editable = can_edit(actor, view)
+    return render_template(
+        "dataset.html", view=view, revisions=revisions, formats=EXPORT_FORMATS,
+        item_widgets=ITEM_WIDGETS,
+        rows=display_rows({**view.record, "resource_code": view.resource_code}),
+        can_edit=editable and view.state != "withdrawn",
+        can_submit=editable and view.state in ("draft", "returned"),
+        can_withdraw=editable and view.state != "withdrawn",
+        can_review=can_review(actor, view, author))
+
+
+# -- registering and changing -------------------------------------------------------------------
+
+
+def _form_page(view: DatasetView | None, data: FormData, errors: FormErrors | None = None,
+               status: int = 200) -> tuple[str, int]:
+    actor = current_actor()
+    departments = services().departments.list() if actor.role == "admin" and view is None else []
+    return render_template(
+        "dataset_form.html", view=view, data=data, errors=errors or FormErrors(),
+        widgets=WIDGETS, item_widgets=ITEM_WIDGETS, items_prefix=ITEMS_PREFIX,
+        departments=departments, department_code=request.form.get("department_code", ""),
+        note=request.form.get("note", "")), status
+
+
+def _saved(view: DatasetView, submit: bool) -> Response:
+    notify(message("flash.submitted" if submit else "flash.saved"))
+    return redirect(_detail_url(view.id))
+
+
+@bp.route("/datasets/new", methods=["GET", "POST"])
+@login_required("steward", "admin")
+def dataset_new() -> Any:
+    actor = current_actor()
+    if request.method == "GET":
+        department = own_department(actor)
+        defaults = {"publisher_name": department.name, "publisher_code": department.code} \
+            if department else {}
+        return _form_page(None, FormData(values=defaults))
+    record, data = parse_dataset_form(request.form)
+    submit = request.form.get("action") == "submit"
+    try:
+        view = services().datasets.register(
+            actor, record, submit=submit, note=request.form.get("note", "").strip(),
+            department_code=request.form.get("department_code") or None)
+    except InvalidInput as exc:
+        return _form_page(None, data, place_errors(exc.errors), 422)
+    return _saved(view, submit)
+
+
+@bp.route("/datasets/<dataset_id>/edit", methods=["GET", "POST"])
+@login_required("steward", "admin")
+def dataset_edit(dataset_id: str) -> Any:
+    actor = current_actor()
+    view = services().datasets.get(actor, dataset_id)
+    if not can_edit(actor, view):
+        raise Forbidden(Message("只能修改本部门的信息资源。",
+                                "You can only change your own department's datasets."))
+    if request.method == "GET":
+        return _form_page(view, form_from_record({**view.record,
+                                                  "resource_code": view.resource_code}))
+    record, data = parse_dataset_form(request.form)
+    submit = request.form.get("action") == "submit"
+    try:
+        saved = services().datasets.update(actor, dataset_id, record, submit=submit,
+                                           note=request.form.get("note", "").strip())
+    except InvalidInput as exc:
+        return _form_page(view, data, place_errors(exc.errors), 422)
+    return _saved(saved, submit)
+
+
+@bp.post("/datasets/<dataset_id>/submit")
+@login_required("steward", "admin")
+def dataset_submit(dataset_id: str) -> Response:
+    try:
+        services().datasets.submit(current_actor(), dataset_id)
+        notify(message("flash.submitted"))
+    except Conflict as exc:
+        notify(exc.message, "error")
+    return redirect(_detail_url(dataset_id))
+
+
+@bp.post("/datasets/<dataset_id>/withdraw")
+@login_required("steward", "admin")
+def dataset_withdraw(dataset_id: str) -> Response:
+    try:
+        services().datasets.withdraw(current_actor(), dataset_id,
+                                     request.form.get("reason", "").strip())
+        notify(message("flash.withdrawn"))
+    except Conflict as exc:
+        notify(exc.message, "error")
+    return redirect(_detail_url(dataset_id))
+
+
+# -- review -------------------------------------------------------------------------------------
+
+
+@bp.get("/review")
+@login_required("reviewer", "admin")
+def review_queue() -> str:
+    actor = current_actor()
+    page = _int_arg("page", 1)
+    result = services().datasets.list(actor, state="submitted", page=page, page_size=PAGE_SIZE)
+    return render_template("review.html", result=result,
+                           pages=max(1, ceil(result.total / PAGE_SIZE)),
+                           reviewable={v.id for v in result.items if can_review(actor, v)})
+
+
+@bp.post("/datasets/<dataset_id>/review")
+@login_required("reviewer", "admin")
+def dataset_review(dataset_id: str) -> Response:
+    action = request.form.get("action", "")
+    back = safe_next(request.form.get("next")) or _detail_url(dataset_id)
+    try:
+        services().datasets.review(current_actor(), dataset_id, action,
+                                   request.form.get("reason", ""))
+    except (InvalidInput, Conflict) as exc:
+        notify(_problem(exc), "error")
+        return redirect(back)
+    notify(message("flash.published" if action == "publish" else "flash.returned"))
+    return redirect(back)

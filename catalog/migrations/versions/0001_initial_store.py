@@ -105,6 +105,7 @@ def upgrade() -> None:
     sa.Column('current_revision', sa.Integer(), nullable=False),
     sa.Column('published_revision', sa.Integer(), nullable=True),
     sa.Column('published_security_rank', sa.Integer(), nullable=True),
+    sa.Column('published_title', sa.String(length=200), nullable=True),
     sa.Column('review_note', sa.Text(), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

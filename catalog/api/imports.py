@@ -1,0 +1,94 @@
+"""/api/datasets/import and /api/datasets/template.*: spreadsheet bulk registration.
+
+Static paths: Werkzeug matches them before ``/api/datasets/<dataset_id>``, whatever the
+registration order (tests/api/test_import_api.py checks it).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import flask
+from flask import Response, send_file
+from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields, validate
+from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
+
+from catalog import spreadsheet
+from catalog.api.auth import current_actor, require, services
+from catalog.schemas import Text
+
+
+class _MultipartParser(FlaskParser):
+    """The "files" location reads the whole multipart body: the file and the form fields."""
+
+    def load_files(self, req: flask.Request, schema: Schema) -> Any:
+        return MultiDictProxy(CombinedMultiDict([req.files, req.form]), schema)
+
+
+class _UploadBlueprint(Blueprint):
+    ARGUMENTS_PARSER = _MultipartParser()
+
+
+blp = _UploadBlueprint("imports", __name__, url_prefix="/api/datasets",
+                       description="信息资源批量导入 / spreadsheet bulk registration")
+
+
+class ImportFormSchema(Schema):
+    file = Upload(required=True, metadata={"description": "目录表 .xlsx 或 .csv（UTF-8 / GB18030）"})
+    department_code = Text(load_default=None, allow_none=True, validate=validate.Length(max=18),
+                           metadata={"description": "administrators: the owning department"})
+    submit = fields.Boolean(load_default=False,
+                            metadata={"description": "提交审核 / submit every row for review"})
+
+
+class ImportedRowSchema(Schema):
+    row = fields.Integer()
+    id = fields.String()
+    resource_code = fields.String()
+    title = fields.String()
+
+
+class ImportResultSchema(Schema):
+    created = fields.Integer()
+    items = fields.List(fields.Nested(ImportedRowSchema))
+    ignored_columns = fields.List(fields.String(),
+                                  metadata={"description": "headers matching no field"})
+
+
+@blp.route("/import", methods=["POST"])
+@require("steward", "admin")
+@blp.arguments(ImportFormSchema, location="files")
+@blp.response(201, ImportResultSchema)
+def import_spreadsheet(form: dict[str, Any]) -> dict[str, Any]:
+    """Register every row of a catalog spreadsheet, or none (422 lists the rows to fix)."""
+    upload = form["file"]
+    data = upload.stream.read(spreadsheet.MAX_BYTES + 1)
+    return spreadsheet.import_file(
+        services().datasets, current_actor(), data, upload.filename or "",
+        department_code=form.get("department_code"), submit=form["submit"]).as_dict()
+
+
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+@blp.route("/template.xlsx", methods=["GET"])
+@blp.doc(security=[], responses={"200": {"description": "Excel template",
+                                         "content": {spreadsheet.XLSX_TYPE: _BINARY}}})
+def template_xlsx() -> Response:
+    """The catalog spreadsheet template (drop-downs for controlled values)."""
+    return send_file(io.BytesIO(spreadsheet.template_xlsx()), mimetype=spreadsheet.XLSX_TYPE,
+                     as_attachment=True, download_name="信息资源目录模板.xlsx")
+
+
+@blp.route("/template.csv", methods=["GET"])
+@blp.doc(security=[], responses={"200": {"description": "CSV template (UTF-8 with BOM)",
+                                         "content": {"text/csv": _BINARY}}})
+def template_csv() -> Response:
+    """The catalog spreadsheet template as CSV (UTF-8 with BOM, opens in Excel)."""
+    return send_file(io.BytesIO(spreadsheet.template_csv()), mimetype=spreadsheet.CSV_TYPE,
+                     as_attachment=True, download_name="信息资源目录模板.csv")

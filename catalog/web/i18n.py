@@ -1,0 +1,231 @@
+"""UI words in Chinese and English, and the visitor's language (``?lang=en``, kept in the session).
+
+Field labels are never here: they come from the field table (vocab.fields); concept labels come
+from the SKOS schemes (vocab.concepts). This table holds only the words of the UI itself.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import has_request_context, request, session
+
+from catalog.actors import ROLE_LABELS
+from catalog.errors import Message
+from vocab.concepts import scheme
+from vocab.fields import BY_NAME, DATA_ITEM_FIELDS, Field
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+SESSION_KEY = "lang"
+BEIJING = timezone(timedelta(hours=8), "CST")
+
+UI: dict[str, tuple[str, str]] = {
+    # site and navigation
+    "site.name": ("政务信息资源目录", "Government Information Resource Catalog"),
+    "nav.home": ("首页", "Home"),
+    "nav.datasets": ("信息资源", "Datasets"),
+    "nav.new": ("登记信息资源", "Register a dataset"),
+    "nav.review": ("审核队列", "Review queue"),
+    "nav.login": ("登录", "Sign in"),
+    "nav.logout": ("退出", "Sign out"),
+    "nav.api": ("接口文档", "API"),
+    "nav.main": ("主导航", "Main navigation"),
+    "lang.switch": ("语言", "Language"),
+    # buttons
+    "btn.search": ("搜索", "Search"),
+    "btn.filter": ("筛选", "Filter"),
+    "btn.reset": ("清除筛选", "Clear filters"),
+    "btn.login": ("登录", "Sign in"),
+    "btn.save_draft": ("保存草稿", "Save draft"),
+    "btn.submit_review": ("提交审核", "Submit for review"),
+    "btn.edit": ("修改", "Edit"),
+    "btn.withdraw": ("撤销", "Withdraw"),
+    "btn.publish": ("审核通过并发布", "Approve and publish"),
+    "btn.return": ("退回", "Return"),
+    "btn.cancel": ("取消", "Cancel"),
+    "btn.add_item": ("添加信息项", "Add data item"),
+    "btn.remove_item": ("删除", "Remove"),
+    "btn.prev": ("上一页", "Previous"),
+    "btn.next": ("下一页", "Next"),
+    # dataset states
+    "state": ("状态", "State"),
+    "state.all": ("全部状态", "All states"),
+    "state.draft": ("草稿", "Draft"),
+    "state.submitted": ("待审核", "Submitted"),
+    "state.published": ("已发布", "Published"),
+    "state.returned": ("已退回", "Returned"),
+    "state.withdrawn": ("已撤销", "Withdrawn"),
+    # roles (from the one role table in catalog.actors)
+    **{f"role.{code}": labels for code, labels in ROLE_LABELS.items()},
+    "role": ("角色", "Role"),
+    # login
+    "login.title": ("用户登录", "Sign in"),
+    "login.username": ("用户名", "Username"),
+    "login.password": ("密码", "Password"),
+    "login.required": ("请先登录。", "Please sign in."),
+    # home
+    "home.search_placeholder": ("输入信息资源名称关键字", "Words of a dataset title"),
+    "home.intro": ("汇集全省各部门政务信息资源，以共享为原则、不共享为例外。",
+                   "The province's government information resources, shared by default."),
+    "home.visible": ("可查看的信息资源", "Datasets you can see"),
+    "home.own": ("本部门信息资源", "Your department's datasets"),
+    "home.queue": ("待审核信息资源", "Datasets awaiting review"),
+    "home.recent": ("最近更新", "Recently updated"),
+    "home.welcome": ("您好", "Welcome"),
+    "home.anonymous": ("登录后可登记、审核信息资源，查看本部门及已发布的目录。",
+                       "Sign in to register and review datasets."),
+    # lists
+    "list.title": ("信息资源目录", "Dataset catalog"),
+    "list.department": ("提供部门", "Department"),
+    "list.all_departments": ("全部部门", "All departments"),
+    "list.keyword": ("名称关键字", "Title contains"),
+    "list.total": ("共 {n} 条", "{n} in total"),
+    "list.page": ("第 {page} / {pages} 页", "Page {page} of {pages}"),
+    "list.empty": ("没有符合条件的信息资源。", "No datasets match."),
+    "list.updated": ("更新时间", "Updated"),
+    "review.title": ("审核队列", "Review queue"),
+    "review.empty": ("暂无待审核的信息资源。", "Nothing awaits review."),
+    "review.reason": ("审核意见", "Review note"),
+    "review.reason_return": ("退回理由（必填）", "Reason for returning (required)"),
+    "review.own_department": ("本部门的信息资源由其他审核员审核。",
+                              "Another reviewer reviews your own department's entries."),
+    "review.submitted_at": ("提交时间", "Submitted"),
+    # detail
+    "detail.metadata": ("元数据", "Metadata"),
+    "detail.department": ("登记部门", "Registering department"),
+    "detail.revision": ("版本", "Revision"),
+    "detail.published_revision": ("已发布版本", "Published revision"),
+    "detail.review_note": ("审核意见", "Review note"),
+    "detail.revisions": ("修订记录", "Revisions"),
+    "detail.rev_number": ("版本号", "No."),
+    "detail.rev_author": ("修订人", "By"),
+    "detail.rev_time": ("时间", "When"),
+    "detail.rev_changed": ("变更字段", "Changed fields"),
+    "detail.rev_note": ("说明", "Note"),
+    "detail.rev_first": ("首次登记", "First registration"),
+    "detail.download": ("下载元数据", "Download metadata"),
+    "detail.actions": ("操作", "Actions"),
+    "detail.withdraw_reason": ("撤销原因", "Reason for withdrawing"),
+    "detail.no_items": ("未登记信息项。", "No data items."),
+    "note.created": ("新建", "created"),
+    "note.updated": ("修改", "updated"),
+    # form
+    "form.new_title": ("登记信息资源", "Register a dataset"),
+    "form.edit_title": ("修改信息资源", "Edit dataset"),
+    "form.required": ("必填", "required"),
+    "form.required_note": ("带 * 的为必填项。", "Fields marked * are required."),
+    "form.choose": ("请选择", "Choose…"),
+    "form.multiple_help": ("多个值用逗号或换行分隔。", "Separate several values by commas or new lines."),
+    "form.items_help": ("每行一个信息项；空行会被忽略。", "One data item per row; empty rows are ignored."),
+    "form.errors": ("表单有以下问题，请修改后重新提交：", "Please correct the following:"),
+    "form.note": ("修改说明", "Note on this change"),
+    "form.department_code": ("登记部门", "Department"),
+    "form.readonly_code": ("信息资源代码登记后不可更改。", "The resource code cannot change."),
+    "form.item_no": ("序号", "#"),
+    "form.item": ("信息项 {n}", "Data item {n}"),
+    # flash messages
+    "flash.logged_in": ("登录成功。", "Signed in."),
+    "flash.logged_out": ("已退出登录。", "Signed out."),
+    "flash.saved": ("已保存为草稿。", "Saved as a draft."),
+    "flash.submitted": ("已提交审核。", "Submitted for review."),
+    "flash.withdrawn": ("已撤销。", "Withdrawn."),
+    "flash.published": ("已审核通过并发布。", "Approved and published."),
+    "flash.returned": ("已退回提供部门。", "Returned to the department."),
+    # errors
+    "error.csrf": ("表单已失效或来源不明，请刷新页面后重试。",
+                   "The form expired or did not come from this site; reload the page and retry."),
+    "error.home": ("返回首页", "Back to the home page"),
+    "error.title": ("出错了", "Something went wrong"),
+}
+
+
+def get_lang() -> str:
+    if not has_request_context():
+        return DEFAULT_LANG
+    lang = session.get(SESSION_KEY)
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def remember_lang() -> None:
+    """Keep ``?lang=zh|en`` in the session for the following pages."""
+    lang = request.args.get("lang")
+    if lang in LANGS and session.get(SESSION_KEY) != lang:
+        session[SESSION_KEY] = lang
+
+
+def message(key: str) -> Message:
+    zh, en = UI[key]
+    return Message(zh, en)
+
+
+def t(key: str, **values: Any) -> str:
+    """The UI word ``key`` in the current language, with ``{name}`` placeholders filled."""
+    zh, en = UI.get(key, (key, key))
+    text = en if get_lang() == "en" else zh
+    return text.format(**values) if values else text
+
+
+def pick(value: Message | dict[str, str] | str) -> str:
+    """One side of a bilingual message (a Message or a ``{"zh", "en"}`` dict)."""
+    lang = get_lang()
+    if isinstance(value, Message):
+        return value.en if lang == "en" else value.zh
+    if isinstance(value, dict):
+        return str(value.get(lang) or value.get(DEFAULT_LANG) or "")
+    return str(value)
+
+
+def label_of(field: Field) -> str:
+    return field.label_en if get_lang() == "en" else field.label_zh
+
+
+def field_label(name: str) -> str:
+    """The label of a dataset field (or of a form-only control such as department_code)."""
+    field = BY_NAME.get(name)
+    if field is None:
+        return t(f"form.{name}") if f"form.{name}" in UI else name
+    return label_of(field)
+
+
+def item_label(name: str) -> str:
+    """The label of a data-item (信息项) sub-field."""
+    field = next((f for f in DATA_ITEM_FIELDS if f.name == name), None)
+    return label_of(field) if field else name
+
+
+def concept_label(scheme_name: str, code: str) -> str:
+    concepts = scheme(scheme_name)
+    return concepts.get(code).label(get_lang()) if code in concepts else code
+
+
+def state_label(state: str) -> str:
+    return t(f"state.{state}")
+
+
+def role_label(role: str) -> str:
+    return t(f"role.{role}") if f"role.{role}" in UI else role
+
+
+def local_time(value: datetime | None) -> str:
+    """A stored (UTC) time as Beijing time, ``YYYY-MM-DD HH:MM``."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+def lang_url(lang: str) -> str:
+    """The current page in another language."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return f"{request.path}?{urlencode([*args, ('lang', lang)])}"
+
+
+def template_helpers() -> dict[str, Any]:
+    return {"t": t, "lang": get_lang(), "pick": pick, "field_label": field_label,
+            "item_label": item_label,
+            "concept_label": concept_label, "state_label": state_label,
+            "role_label": role_label, "local_time": local_time, "lang_url": lang_url}
