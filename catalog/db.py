@@ -145,6 +145,12 @@ class OutboxEvent(Base):
     __table_args__ = (Index("ix_outbox_pending", "processed_at", "id"),)
 
 
+# -- sharing tables (issue 5) go here --
+
+
+# -- harvest tables (issue 3) go here --
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
