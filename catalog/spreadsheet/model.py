@@ -1,0 +1,107 @@
+"""The limits and names of the catalog spreadsheet, and what reading and importing it return."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from catalog.errors import FieldErrors, InvalidInput, Message
+from vocab.fields import DATA_ITEM_FIELDS, FIELDS
+
+MAX_ROWS = 5000
+MAX_BYTES = 5 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024   # an xlsx is a zip: refuse zip bombs
+HEADER_SCAN_ROWS = 5                     # a title row or two may precede the header
+MIN_HEADER_MATCHES = 3
+ITEMS_SHEET = "信息项"                   # optional sheet: one data item a row
+LISTS_SHEET = "可选值"                   # the template's hidden sheet of allowed values
+MAIN_SHEET = "信息资源目录"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+
+Row = tuple[int, Sequence[Any]]          # (row number as Excel shows it, cell values)
+
+_FIELD_BY_NAME = {f.name: f for f in FIELDS}
+_ITEM_FIELDS = {f.name: f for f in DATA_ITEM_FIELDS}
+_TITLE = _FIELD_BY_NAME["title"]
+
+
+# -- results ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a file: ``row`` None for the whole file or its header."""
+
+    row: int | None
+    field: str
+    message: Message
+    sheet: str = ""
+
+    @property
+    def key(self) -> str:
+        if self.row is None:
+            return self.field
+        prefix = f"{self.sheet} " if self.sheet else ""
+        return f"{prefix}row {self.row}: {self.field}"
+
+
+@dataclass
+class ParsedSheet:
+    """The rows of a file turned into records, and what could not be read."""
+
+    records: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)       # header as written -> field
+    ignored_columns: list[str] = field(default_factory=list)     # headers matching no field
+
+    def bad_fields(self, row: int) -> set[str]:
+        return {p.field for p in self.problems if p.row == row and not p.sheet}
+
+
+@dataclass(frozen=True)
+class ImportedRow:
+    row: int
+    id: str
+    resource_code: str
+    title: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "id": self.id, "resource_code": self.resource_code,
+                "title": self.title}
+
+
+@dataclass
+class ImportResult:
+    items: list[ImportedRow]
+    ignored_columns: list[str]
+
+    @property
+    def created(self) -> int:
+        return len(self.items)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"created": self.created, "items": [item.as_dict() for item in self.items],
+                "ignored_columns": list(self.ignored_columns)}
+
+
+def _file_error(zh: str, en: str) -> InvalidInput:
+    return InvalidInput({"file": [Message(zh, en)]}, Message(zh, en))
+
+
+def _invalid(problems: Iterable[Problem]) -> InvalidInput:
+    errors: FieldErrors = {}
+    rows: set[str] = set()
+    for problem in problems:
+        errors.setdefault(problem.key, []).append(problem.message)
+        if problem.row is not None:
+            rows.add(f"{problem.sheet} {problem.row}".strip())
+    return InvalidInput(errors, _failed(len(rows)))
+
+
+def _failed(rows: int) -> Message:
+    if rows:
+        return Message(f"导入失败：{rows} 行有误，未导入任何记录。",
+                       f"Import failed: {rows} row(s) have errors; nothing was imported.")
+    return Message("导入失败：文件有误，未导入任何记录。",
+                   "Import failed: the file has errors; nothing was imported.")
