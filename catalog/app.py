@@ -50,6 +50,10 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Flask:
 
     for module in (admin, imports, datasets, search):
         api.register_blueprint(module.blp)
+    from catalog.api import harvest as harvest_api  # issue 3
+    api.register_blueprint(harvest_api.blp)
+    from catalog.api import sharing as sharing_api  # issue 5
+    api.register_blueprint(sharing_api.blp)
     from catalog.web import register as register_web
 
     register_web(app)

@@ -113,11 +113,15 @@ def _serve(services: Services, host: str, port: int, threads: int) -> None:
     from catalog.api.search import search_service
 
     indexer = search_service(app).start_background()  # drains the outbox into the search index
+    from catalog.sharing.scheduler import DeadlineTimer
+
+    timer = DeadlineTimer(app.extensions["mulu"].sharing).start()  # escalates breached requests
     click.echo(f"Mulu is running at http://{host}:{port}/  (API: http://{host}:{port}/api/openapi.json)")
     sys.stdout.flush()
     try:
         waitress_serve(app, host=host, port=port, threads=threads, ident="mulu")
     finally:
+        timer.stop()
         indexer.stop()
 
 
@@ -267,3 +271,214 @@ def dataset_template(out: str) -> None:
         raise click.BadParameter("the file name must end in .xlsx or .csv", param_hint="OUT")
     path.write_bytes(writers[path.suffix.lower()]())
     click.echo(f"wrote {path}")
+
+
+# -- sharing requests and the working-day calendar (issue 5) ---------------------------------
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _as_of(today: Any) -> Any:
+    """09:00 China time on ``today`` (a --today option), or None for now."""
+    from datetime import datetime, time
+
+    from catalog.sharing.workdays import CHINA
+
+    return None if today is None else datetime.combine(today.date(), time(9, tzinfo=CHINA))
+
+
+@main.group("requests", help="Sharing requests (共享申请): deadlines and escalation.")
+def requests_group() -> None:
+    pass
+
+
+@requests_group.command("overdue", help="Escalate breached requests to the governance reviewers, "
+                        "flag those about to breach, warn of expiring grants; then list every "
+                        "breached request. Run it daily from cron or any scheduler.")
+@data_dir_option
+@click.option("--today", type=_DATE, default=None, help="Run as of this date (YYYY-MM-DD).")
+@click.option("--list-only", is_flag=True, help="Only list; escalate and notify nothing.")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def requests_overdue(data_dir: str | None, today: Any, list_only: bool, as_json: bool) -> None:
+    sharing = _services(data_dir).sharing
+    now = _as_of(today)
+    report = None if list_only else sharing.run_deadlines(now)
+    found = sharing.overdue(SYSTEM, now)
+    if as_json:
+        click.echo(json.dumps({"overdue": found, "run": report.as_dict() if report else None},
+                              ensure_ascii=False))
+        return
+    if report is not None:
+        click.echo(f"escalated {len(report.escalated)}, near breach {len(report.near_breach)}, "
+                   f"grants expiring {len(report.expiring)}, expired {len(report.expired)}, "
+                   f"e-mails sent {report.mailed}")
+    for item in found:
+        late = -(item["working_days_left"] or 0)
+        click.echo(f"{item['id']}  {item['state']:<16} deadline {item['deadline']} "
+                   f"({late} working days late)  {item['dataset']['title']}  "
+                   f"{item['requester_department']['name']} -> "
+                   f"{item['provider_department']['name']}")
+    click.echo(f"{len(found)} breached requests")
+
+
+@main.group("workdays", help="The working-day calendar (法定节假日 and 调休, plus local days).")
+def workdays_group() -> None:
+    pass
+
+
+@workdays_group.command("add", help="Print the date N working days after DATE.")
+@data_dir_option
+@click.argument("date", type=_DATE, metavar="DATE")
+@click.argument("n", type=click.IntRange(0, 3650))
+@friendly_errors
+def workdays_add(data_dir: str | None, date: Any, n: int) -> None:
+    click.echo(_services(data_dir).sharing.add_workdays(date.date(), n).isoformat())
+
+
+@workdays_group.command("set", help="Make DATE a day off (--off) or a working day (--on) in this "
+                        "deployment, or back to the official calendar (--official).")
+@data_dir_option
+@click.argument("date", type=_DATE, metavar="DATE")
+@click.option("--off", "mode", flag_value="off", help="a local holiday")
+@click.option("--on", "mode", flag_value="on", help="a working day")
+@click.option("--official", "mode", flag_value="official", help="drop the local rule")
+@click.option("--note", default="", help="why (shown in `workdays list`)")
+@friendly_errors
+def workdays_set(data_dir: str | None, date: Any, mode: str | None, note: str) -> None:
+    if mode is None:
+        raise click.UsageError("give one of --off, --on or --official")
+    workday = {"off": False, "on": True, "official": None}[mode]
+    _services(data_dir).sharing.set_workday(SYSTEM, date.date(), workday, note)
+    click.echo(f"{date.date().isoformat()}: {mode}")
+
+
+@workdays_group.command("list", help="The deployment's own days.")
+@data_dir_option
+def workdays_list(data_dir: str | None) -> None:
+    for day, workday, note in _services(data_dir).sharing.workday_overrides():
+        click.echo(f"{day.isoformat()}  {'working day' if workday else 'day off':<11}  {note}")
+
+
+# -- harvesting (issue 3) ---------------------------------------------------------------------
+
+@main.group(help="Harvest sources (采集): CKAN portals, DCAT catalogs, catalog spreadsheets.")
+def harvest() -> None:
+    pass
+
+
+def _harvest_source_id(value: str) -> int:
+    if not value.isdigit():
+        raise click.BadParameter("a source id (a number, see `mulu harvest list`)")
+    return int(value)
+
+
+@harvest.command("add", help="Register a source for a department; prints the new source's id. "
+                             "It runs once a reviewer or administrator approved it.")
+@data_dir_option
+@click.option("--type", "type_", required=True, type=click.Choice(["ckan", "dcat", "spreadsheet"]))
+@click.option("--url", default=None, help="the portal, catalog or spreadsheet address")
+@click.option("--file", "file_", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="a spreadsheet file (read again at every run)")
+@click.option("--department", "department_code", required=True,
+              help="统一社会信用代码 of the department the records belong to")
+@click.option("--name", default="")
+@click.option("--schedule", default="manual", show_default=True,
+              type=click.Choice(["manual", "hourly", "daily", "weekly"]))
+@click.option("--default", "defaults", multiple=True, metavar="FIELD=VALUE",
+              help="a default for what the source lacks, e.g. share_type=有条件共享")
+@click.option("--map-org", "organizations", multiple=True, metavar="ORG=CODE",
+              help="map a source organization (CKAN name or title) to a department code")
+@click.option("--config", "config_json", default=None, help="the whole config as JSON")
+@friendly_errors
+def harvest_add(data_dir: str | None, type_: str, url: str | None, file_: str | None,
+                department_code: str, name: str, schedule: str, defaults: tuple[str, ...],
+                organizations: tuple[str, ...], config_json: str | None) -> None:
+    if bool(url) == bool(file_):
+        raise click.UsageError("give exactly one of --url or --file")
+    config: dict[str, Any] = json.loads(config_json) if config_json else {}
+    for option, key in ((defaults, "defaults"), (organizations, "organizations")):
+        for pair in option:
+            field_name, sep, value = pair.partition("=")
+            if not sep:
+                raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}")
+            config.setdefault(key, {})[field_name.strip()] = value.strip()
+    source = _services(data_dir).harvest.add_source(
+        SYSTEM, {"type": type_, "url": url or file_, "department_code": department_code,
+                 "name": name, "schedule": schedule, "config": config}, allow_file=True)
+    click.echo(source.id)
+
+
+@harvest.command("approve", help="Approve a source (its records then publish without review).")
+@data_dir_option
+@click.argument("source")
+@click.option("--note", default="")
+@friendly_errors
+def harvest_approve(data_dir: str | None, source: str, note: str) -> None:
+    view = _services(data_dir).harvest.review_source(SYSTEM, _harvest_source_id(source),
+                                                     "approve", note)
+    click.echo(f"source {view.id} approved: {view.type} {view.url}")
+
+
+@harvest.command("list", help="Every source with its state and last job.")
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True)
+def harvest_list(data_dir: str | None, as_json: bool) -> None:
+    sources = _services(data_dir).harvest.list_sources(SYSTEM)
+    if as_json:
+        click.echo(json.dumps([s.as_dict() for s in sources], ensure_ascii=False, indent=2))
+        return
+    for s in sources:
+        last = s.last_job
+        job = f"job {last['id']} {last['status']}" if last else "never run"
+        click.echo(f"{s.id:>4}  {s.type:<11} {s.state:<9} {s.schedule:<7} {s.department_name}  "
+                   f"{s.url}  ({job})")
+
+
+@harvest.command("run", help="Run a source now and print the report (exit 0 when the job ran, "
+                             "whatever its records' outcomes).")
+@data_dir_option
+@click.argument("source")
+@click.option("--dry-run", is_flag=True, help="Fetch, map and validate; store nothing.")
+@click.option("--full", is_flag=True, help="Process unchanged records too (not incremental).")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Process at most N records.")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def harvest_run(data_dir: str | None, source: str, dry_run: bool, full: bool, limit: int | None,
+                as_json: bool) -> None:
+    from harvesters import report as harvest_report
+    from harvesters.progress import Progress
+
+    services = _services(data_dir)
+    progress = Progress(sys.stderr) if not as_json else None
+    result = services.harvest.run(SYSTEM, _harvest_source_id(source), dry_run=dry_run,
+                                  full=full, limit=limit, progress=progress)
+    if progress is not None:
+        progress.done()
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json
+               else harvest_report.render(result))
+
+
+@harvest.command("report", help="The report of a job: counts, and problems by error type.")
+@data_dir_option
+@click.argument("job", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def harvest_job_report(data_dir: str | None, job: int, as_json: bool) -> None:
+    from harvesters import report as harvest_report
+
+    result = _services(data_dir).harvest.report(SYSTEM, job)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json
+               else harvest_report.render(result))
+
+
+@main.command(help="Run due harvest sources on their schedule and queued jobs; several "
+                   "workers share the work (PostgreSQL row locks, SKIP LOCKED).")
+@data_dir_option
+@click.option("--once", is_flag=True, help="Work off what is due now, then exit.")
+@click.option("--poll", default=5.0, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds between looks for work.")
+def worker(data_dir: str | None, once: bool, poll: float) -> None:
+    from harvesters.worker import Worker
+
+    Worker(_services(data_dir), echo=click.echo).run(once=once, poll=poll)

@@ -28,6 +28,10 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     max_upload_bytes: int = 5 * 1024 * 1024
     public_base_url: str = "http://127.0.0.1:5000"
+    sharing_deadline_days: int = 10
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "mulu@localhost"
 
     HELP = {
         "MULU_DATA_DIR": "where the embedded store, index and uploads live (default ./mulu-data)",
@@ -36,6 +40,11 @@ class Settings:
         "MULU_NETWORK": "internet (互联网), extranet (政务外网) or intranet (政务内网)",
         "MULU_SECRET_KEY": "session signing key (default: generated once into the data dir)",
         "MULU_BASE_URL": "public address used in exported RDF links",
+        "MULU_SHARING_DEADLINE_DAYS": "working days a provider has to answer a sharing request "
+                                      "(default 10, 国发〔2016〕51号)",
+        "MULU_SMTP_HOST": "SMTP server for notification e-mail (empty: in-app inbox only)",
+        "MULU_SMTP_PORT": "port of MULU_SMTP_HOST (default 25)",
+        "MULU_SMTP_FROM": "sender address of notification e-mail (default mulu@localhost)",
     }
 
     @property
@@ -74,7 +83,20 @@ def load_settings(env: Mapping[str, str] | None = None, data_dir: str | Path | N
         network=network,
         secret_key=env.get("MULU_SECRET_KEY", ""),
         public_base_url=env.get("MULU_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        sharing_deadline_days=_int_setting(env, "MULU_SHARING_DEADLINE_DAYS", 10, 1, 60),
+        smtp_host=env.get("MULU_SMTP_HOST", "").strip(),
+        smtp_port=_int_setting(env, "MULU_SMTP_PORT", 25, 1, 65535),
+        smtp_from=env.get("MULU_SMTP_FROM", "").strip() or "mulu@localhost",
     )
+
+
+def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {text!r}")
+    return int(text)
 
 
 def ensure_secret_key(settings: Settings) -> Settings:

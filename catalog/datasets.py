@@ -254,6 +254,90 @@ class DatasetService:
             self._emit(session, dataset)
             return self._view(session, dataset, "current")
 
+    # -- harvesting (issue 3): records of an approved source publish without per-record review --
+    def create_harvested_in(self, session: Session, actor: Actor, record: dict[str, Any], *,
+                            department_id: int, note: str) -> Dataset:
+        """Store one validated harvested record as a new published dataset, in the caller's
+        transaction (the source's approval stands in for the per-record review)."""
+        department = session.get_one(Department, department_id)
+        self._fill_harvest_publisher(record, department)
+        self._refuse_duplicate(session, department, record)
+        if record.get("resource_code"):
+            self._refuse_taken_code(session, record["resource_code"], None)
+        else:
+            record["resource_code"] = next_code(session, record["classification"])
+        rank = security_rank(record["security_level"])
+        dataset = Dataset(
+            id=str(uuid.uuid4()), department_id=department.id,
+            resource_code=record["resource_code"], state="published", title=record["title"],
+            title_key=rules.title_key(record["title"]), security_rank=rank, current_revision=1,
+            published_revision=1, published_security_rank=rank, published_title=record["title"],
+            created_by=actor.user_id, review_note="")
+        session.add(dataset)
+        session.flush()
+        self._add_revision(session, dataset, actor, record, sorted(record), note)
+        audit.record(session, actor, "dataset.harvest_create", "dataset", dataset.id, revision=1,
+                     resource_code=dataset.resource_code, note=note)
+        self._emit(session, dataset)
+        return dataset
+
+    def update_harvested_in(self, session: Session, actor: Actor, dataset_id: str,
+                            record: dict[str, Any], *, note: str) -> tuple[str, Dataset]:
+        """Bring a harvested dataset up to its source's record and publish it: ("updated" |
+        "unchanged", dataset). A withdrawn dataset is published again (it came back)."""
+        dataset = session.scalars(select(Dataset).where(Dataset.id == dataset_id)
+                                  .with_for_update()).one()
+        department = session.get_one(Department, dataset.department_id)
+        previous = self._revision(session, dataset, dataset.current_revision).data
+        record["resource_code"] = dataset.resource_code
+        self._fill_harvest_publisher(record, department)
+        self._refuse_duplicate(session, department, record, exclude=dataset.id)
+        changed = sorted(name for name in set(previous) | set(record)
+                         if previous.get(name) != record.get(name))
+        if not changed and dataset.state == "published":
+            return "unchanged", dataset
+        came_back = dataset.state == "withdrawn"
+        if changed:
+            dataset.current_revision += 1
+            dataset.title = record["title"]
+            dataset.title_key = rules.title_key(record["title"])
+            dataset.security_rank = security_rank(record["security_level"])
+            self._add_revision(session, dataset, actor, record, changed, note)
+        dataset.state = "published"
+        dataset.published_revision = dataset.current_revision
+        dataset.published_security_rank = dataset.security_rank
+        dataset.published_title = dataset.title
+        dataset.updated_at = utcnow()
+        audit.record(session, actor, "dataset.harvest_update", "dataset", dataset.id,
+                     revision=dataset.current_revision, changed=changed, came_back=came_back,
+                     note=note)
+        self._emit(session, dataset)
+        return "updated", dataset
+
+    def withdraw_harvested_in(self, session: Session, actor: Actor, dataset_id: str,
+                              reason: str) -> bool:
+        """Withdraw (never delete) a dataset its sources no longer list; False if already so."""
+        dataset = session.scalars(select(Dataset).where(Dataset.id == dataset_id)
+                                  .with_for_update()).one()
+        if dataset.state == "withdrawn":
+            return False
+        dataset.state = "withdrawn"
+        dataset.published_revision = None
+        dataset.published_security_rank = None
+        dataset.published_title = None
+        dataset.updated_at = utcnow()
+        audit.record(session, actor, "dataset.harvest_withdraw", "dataset", dataset.id,
+                     reason=reason)
+        self._emit(session, dataset)
+        return True
+
+    @staticmethod
+    def _fill_harvest_publisher(record: dict[str, Any], department: Department) -> None:
+        """An unknown provider keeps its own name (and no code); none at all: the department."""
+        if not record.get("publisher_name"):
+            record["publisher_name"] = department.name
+            record["publisher_code"] = department.code
+
     # -- reads ------------------------------------------------------------------------------
     def get(self, actor: Actor, dataset_id: str) -> DatasetView:
         with self.store.reading() as session:

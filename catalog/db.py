@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
@@ -148,7 +150,195 @@ class OutboxEvent(Base):
 # -- sharing tables (issue 5) go here --
 
 
+class SharingRequest(Base):
+    """A department's request for another's dataset (or a dispute of a 不予共享 entry)."""
+
+    __tablename__ = "sharing_requests"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # request | dispute
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
+    dataset_revision: Mapped[int] = mapped_column(Integer)
+    share_type: Mapped[str] = mapped_column(String(16))
+    provider_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    requester_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    purpose: Mapped[str] = mapped_column(Text)
+    legal_duty: Mapped[str] = mapped_column(Text)
+    data_items: Mapped[list[Any]] = mapped_column(JSON)
+    target_system: Mapped[str] = mapped_column(String(200))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    contact: Mapped[str] = mapped_column(String(200))
+    approved_items: Mapped[list[Any] | None] = mapped_column(JSON)
+    approved_start: Mapped[date | None] = mapped_column(Date)
+    approved_end: Mapped[date | None] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(24))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    near_breach_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_sharing_requests_requester_state", "requester_department_id", "state"),
+        Index("ix_sharing_requests_provider_state", "provider_department_id", "state"),
+    )
+
+
+class SharingGrant(Base):
+    """What an approved request allows: dataset, department, system, items, period."""
+
+    __tablename__ = "sharing_grants"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("sharing_requests.id"), unique=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
+    provider_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    target_system: Mapped[str] = mapped_column(String(200))
+    data_items: Mapped[list[Any]] = mapped_column(JSON)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    granted_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+    revoke_reason: Mapped[str] = mapped_column(Text, default="")
+    expired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expiry_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Notification(Base):
+    """The in-app inbox; ``mail_state`` is '' (no e-mail), pending, sent or failed."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    request_id: Mapped[str | None] = mapped_column(String(36))
+    grant_id: Mapped[str | None] = mapped_column(String(36))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    mail_state: Mapped[str] = mapped_column(String(8), default="")
+    mail_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),
+                      Index("ix_notifications_mail_state", "mail_state"))
+
+
+class NotificationAddress(Base):
+    """Where a user's notifications go by e-mail."""
+
+    __tablename__ = "notification_addresses"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WorkdayOverride(Base):
+    """A deployment's own calendar day: a local holiday, or a working day on a weekend."""
+
+    __tablename__ = "workday_overrides"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    workday: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 # -- harvest tables (issue 3) go here --
+
+class HarvestSource(Base):
+    """A department's CKAN portal, DCAT catalog or catalog spreadsheet, approved before it runs."""
+
+    __tablename__ = "harvest_sources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(16))  # ckan | dcat | spreadsheet
+    url: Mapped[str] = mapped_column(String(1000))  # http(s) address or an uploaded file's path
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)  # mapping rules, defaults, limits
+    schedule: Mapped[str] = mapped_column(String(16), default="manual")
+    state: Mapped[str] = mapped_column(String(16))  # pending | approved | rejected
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_name: Mapped[str] = mapped_column(String(64), default="")
+    approved_by_name: Mapped[str] = mapped_column(String(64), default="")
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class HarvestJob(Base):
+    """One run of a source; at most one queued or running job per source (partial unique index)."""
+
+    __tablename__ = "harvest_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("harvest_sources.id"))
+    status: Mapped[str] = mapped_column(String(16))  # queued|running|succeeded|partial|failed
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    full: Mapped[bool] = mapped_column(Boolean, default=False)
+    item_limit: Mapped[int | None] = mapped_column(Integer)
+    requested_by: Mapped[str] = mapped_column(String(64), default="")
+    worker: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    listing_complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (
+        Index("uq_harvest_jobs_active", "source_id", unique=True,
+              sqlite_where=text("status IN ('queued', 'running')"),
+              postgresql_where=text("status IN ('queued', 'running')")),
+        Index("ix_harvest_jobs_status", "status", "id"),
+    )
+
+
+class HarvestItem(Base):
+    """The outcome of one remote record (or page) in a job, with the raw payload and a reason."""
+
+    __tablename__ = "harvest_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("harvest_jobs.id"))
+    kind: Mapped[str] = mapped_column(String(8), default="record")  # record | page
+    remote_id: Mapped[str] = mapped_column(String(1000), default="")
+    outcome: Mapped[str] = mapped_column(String(16))
+    error_type: Mapped[str] = mapped_column(String(64), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    dataset_id: Mapped[str | None] = mapped_column(String(36))
+    raw: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (Index("ix_harvest_items_job", "job_id", "outcome", "id"),)
+
+
+class HarvestProvenance(Base):
+    """Where a dataset came from: one row per (source, remote record); a dataset seen through
+    two sources has two rows. ``is_primary`` marks the source whose content the dataset carries."""
+
+    __tablename__ = "harvest_provenance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("harvest_sources.id"))
+    remote_id: Mapped[str] = mapped_column(String(1000))
+    identifier: Mapped[str] = mapped_column(String(1000), default="")  # dct:identifier / code
+    remote_modified: Mapped[str] = mapped_column(String(64), default="")
+    row_hash: Mapped[str] = mapped_column(String(64), default="")
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=True)
+    gone: Mapped[bool] = mapped_column(Boolean, default=False)  # missing from a complete listing
+    last_seen_job: Mapped[int | None] = mapped_column(ForeignKey("harvest_jobs.id"))
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (
+        UniqueConstraint("source_id", "remote_id"),
+        Index("ix_harvest_provenance_remote", "remote_id"),
+        Index("ix_harvest_provenance_identifier", "identifier"),
+        Index("ix_harvest_provenance_dataset", "dataset_id"),
+    )
 
 
 def make_engine(url: str) -> Engine:

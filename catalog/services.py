@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from catalog.accounts import AccountService
 from catalog.config import Settings
 from catalog.datasets import DatasetService
 from catalog.departments import DepartmentService
+from catalog.sharing import SharingService
 from catalog.store import Store
+
+if TYPE_CHECKING:
+    from harvesters.service import HarvestService
 
 
 @dataclass
@@ -17,11 +23,19 @@ class Services:
     datasets: DatasetService
     departments: DepartmentService
     accounts: AccountService
+    sharing: SharingService
 
     @property
     def settings(self) -> Settings:
         return self.store.settings
 
+    @cached_property
+    def harvest(self) -> HarvestService:  # issue 3: harvest sources and jobs
+        from harvesters.service import HarvestService
+
+        return HarvestService(self.store, self.datasets)
+
     @classmethod
     def build(cls, store: Store) -> Services:
-        return cls(store, DatasetService(store), DepartmentService(store), AccountService(store))
+        return cls(store, DatasetService(store), DepartmentService(store), AccountService(store),
+                   sharing=SharingService(store))

@@ -55,8 +55,8 @@ DEFAULT_ALIAS = "mulu-datasets"
 PIT_KEEP_ALIVE = "2m"
 LONG_MAX = 9223372036854775807
 BULK_CHUNK = 500
-WORD_FIELDS = (("title_words", 5.0), ("body_words", 1.5))
-GRAM_FIELDS = (("title_grams", 3.0), ("body_grams", 1.0))
+WORD_FIELDS = (("title_words", 2.0), ("body_words", 0.5))  # = search.sqlite.WEIGHTS
+GRAM_FIELDS = (("title_grams", 3.0), ("body_grams", 0.5))
 
 _KEYWORD = {"type": "keyword"}
 _TOKENS = {"type": "text", "analyzer": "mulu_tokens"}

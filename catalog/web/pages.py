@@ -371,3 +371,14 @@ def dataset_review(dataset_id: str) -> Response:
         return redirect(back)
     notify(message("flash.published" if action == "publish" else "flash.returned"))
     return redirect(back)
+
+
+# -- search -------------------------------------------------------------------------------------
+
+
+@bp.get("/search")
+def search_page() -> tuple[str, int]:
+    """Full-text and faceted search (search.service, as /api/search): what the caller may see."""
+    from catalog.web.search_page import render_search
+
+    return render_search(current_actor())

@@ -31,6 +31,7 @@ from tests.api.conftest import (
     store_snapshot,
 )
 from tests.factories import MARKET, PUBLIC_SECURITY, record
+from tests.sharing import matrix as sharing_matrix
 from vocab.fields import BY_NAME
 
 Payload = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -112,6 +113,25 @@ def _token(_role: str, _target: dict[str, Any]) -> dict[str, Any]:
     return {"json": {"name": "matrix"}}
 
 
+HARVEST = "/api/harvest"
+HARVEST_SEES = expect(404, anonymous=401, staff_own=200, steward=200, reviewer=200, admin=200)
+
+
+def _new_harvest_source(role: str, _target: dict[str, Any]) -> dict[str, Any]:
+    payload = {"type": "dcat", "url": f"http://127.0.0.1:9/{role}/catalog.ttl"}
+    if role == "admin":
+        payload["department_code"] = PUBLIC_SECURITY
+    return {"json": payload}
+
+
+def _approve(_role: str, _target: dict[str, Any]) -> dict[str, Any]:
+    return {"json": {"action": "approve", "note": "矩阵测试"}}
+
+
+def _queue(_role: str, _target: dict[str, Any]) -> dict[str, Any]:
+    return {"json": {"dry_run": True}}
+
+
 @dataclass(frozen=True)
 class Row:
     method: str
@@ -121,6 +141,7 @@ class Row:
     fmt: str | None = None
     payload: Payload | None = None
     note: str = ""
+    prepare: sharing_matrix.Prepare | None = None  # fresh (path, request kwargs) per caller
 
     @property
     def id(self) -> str:
@@ -132,6 +153,8 @@ class Row:
 
 
 ITEM = "/api/datasets/<dataset_id>"
+SHARING_DECISIONS = "/api/sharing-requests/<request_id>/decisions"
+SHARING_SEES = expect(200, anonymous=401, staff=404, steward_other=404)
 EXPORT = "/dataset/<dataset_id>.<fmt>"
 
 MATRIX: tuple[Row, ...] = (
@@ -175,6 +198,51 @@ MATRIX: tuple[Row, ...] = (
     *(Row("GET", EXPORT, TARGET_VISIBILITY[t], target=t, fmt="ttl")
       for t in ("public", "submitted", "draft", "missing")),
     Row("GET", EXPORT, SEES_NOTHING, target="published", fmt="xml"),
+    # harvest sources and jobs (issue 3): a fresh source of 省公安厅 per call (see _harvest_path)
+    Row("GET", "/api/harvest/sources", expect(200, anonymous=401)),
+    Row("POST", "/api/harvest/sources", only(201, "steward", "steward_other", "admin"),
+        payload=_new_harvest_source),
+    *(Row("GET", HARVEST + rule, HARVEST_SEES) for rule in (
+        "/sources/<int:source_id>", "/sources/<int:source_id>/jobs", "/jobs/<int:job_id>",
+        "/jobs/<int:job_id>/items")),
+    Row("POST", HARVEST + "/sources/<int:source_id>/review", only(200, "reviewer", "admin"),
+        payload=_approve, note="a pending source; reviewers of another department approve"),
+    Row("POST", HARVEST + "/sources/<int:source_id>/jobs",
+        only(202, "steward", "admin", steward_other=404), payload=_queue,
+        note="an approved source without jobs"),
+    # sharing requests, grants and the inbox (issue 5): a fresh request of 省司法厅 for the
+    # published dataset of 省公安厅 per caller (tests/sharing/matrix.py)
+    Row("GET", "/api/sharing-requests", expect(200, anonymous=401)),
+    Row("POST", "/api/sharing-requests",
+        only(201, "staff", "steward_other", "reviewer", staff_own=422, steward=422),
+        prepare=sharing_matrix.new_request, note="the providing department cannot request"),
+    Row("GET", "/api/sharing-requests/<request_id>", SHARING_SEES,
+        prepare=sharing_matrix.request_in("pending_provider")),
+    Row("POST", SHARING_DECISIONS, only(200, "steward", staff=404, steward_other=404),
+        prepare=sharing_matrix.request_in("pending_provider", "/decisions", {"action": "approve"}),
+        note="the provider's steward answers; reviewers and the provider's staff may not"),
+    Row("POST", SHARING_DECISIONS, only(200, "reviewer", "admin", staff=404, steward_other=404),
+        prepare=sharing_matrix.request_in("pending_target", "/decisions",
+                                          {"action": "approve_target"}),
+        note="a provider cannot approve its own sharing target"),
+    Row("POST", SHARING_DECISIONS, {**SHARING_SEES, **{r: 409 for r in SHARING_SEES
+                                                      if SHARING_SEES[r] == 200}},
+        prepare=sharing_matrix.request_in("granted", "/decisions",
+                                          {"action": "reject", "reason": "晚了"}),
+        note="a granted request is final: a conflict for whoever sees it"),
+    Row("GET", "/api/grants", expect(200, anonymous=401)),
+    Row("GET", "/api/grants.csv", expect(200, anonymous=401)),
+    Row("POST", "/api/grants/<grant_id>/revoke",
+        only(200, "steward", "reviewer", "admin", steward_other=404),
+        prepare=sharing_matrix.grant_revoke),
+    Row("GET", "/api/inbox", expect(200, anonymous=401)),
+    Row("POST", "/api/inbox/<int:notification_id>/read", expect(404, anonymous=401, steward=200),
+        prepare=sharing_matrix.steward_note, note="only one's own notifications"),
+    Row("PUT", "/api/inbox/address", expect(200, anonymous=401),
+        prepare=sharing_matrix.static("/api/inbox/address",
+                                      json={"email": "matrix@example.gov.cn"})),
+    *(Row("GET", ITEM + "/sharing-history", {**TARGET_VISIBILITY[t], "anonymous": 401}, target=t)
+      for t in ("published", "draft", "missing")),
 )
 
 _titles = itertools.count(1)
@@ -199,6 +267,20 @@ def fixture_target(api_world: ApiWorld, state: str) -> str:
     return getattr(api_world, state)
 
 
+def _harvest_path(api_world: ApiWorld, row: Row) -> str:
+    """A fresh harvest source of 省公安厅: pending (to review), approved (to queue a job), or
+    approved with one queued job (to read)."""
+    harvest, w = api_world.services.harvest, api_world.world
+    source = harvest.add_source(w.steward, {"type": "dcat",
+                                            "url": f"http://127.0.0.1:9/{next(_titles)}.ttl"})
+    job = ""
+    if not row.rule.endswith("/review"):
+        harvest.review_source(w.reviewer, source.id, "approve")
+        if not (row.method == "POST" and row.rule.endswith("/jobs")):
+            job = str(harvest.enqueue(w.steward, source.id)["job"])
+    return row.rule.replace("<int:source_id>", str(source.id)).replace("<int:job_id>", job)
+
+
 def call(api_world: ApiWorld, row: Row, role: str) -> tuple[int, str]:
     target: dict[str, Any] = {}
     dataset_id = ""
@@ -207,10 +289,15 @@ def call(api_world: ApiWorld, row: Row, role: str) -> tuple[int, str]:
     elif row.target:
         dataset_id = fixture_target(api_world, row.target)
     kwargs = row.payload(role, target) if row.payload else {}
+    if row.prepare is not None:  # sharing rows (issue 5)
+        path, kwargs = row.prepare(api_world, role)
+    else:
+        path = _harvest_path(api_world, row) if "<int:" in row.rule else row.path(dataset_id)
     before = store_snapshot(api_world.store) if row.method != "GET" else None
-    response = api_world.client(role).open(row.method, row.path(dataset_id), **kwargs)
+    response = api_world.client(role).open(row.method, path, **kwargs)
     assert_no_traceback(response)
-    if (row.rule.startswith("/api/") and "template" not in row.rule) or (
+    if (row.rule.startswith("/api/") and "template" not in row.rule
+            and not row.rule.endswith(".csv")) or (
             response.status_code >= 400 and row.fmt in FORMATS):
         body_of(response)  # JSON, errors included
     if before is not None and response.status_code >= 400:

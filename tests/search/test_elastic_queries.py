@@ -94,7 +94,7 @@ def test_search_body() -> None:
     must = body["query"]["bool"]["must"]
     assert len(must) == 2  # one clause per query word
     phrases = [c["match_phrase"] for c in must[0]["bool"]["should"] if "match_phrase" in c]
-    assert {"title_words": {"query": "户籍", "boost": 5.0}} in phrases  # the synonym
+    assert {"title_words": {"query": "户籍", "boost": 2.0}} in phrases  # the synonym
     assert body["query"]["bool"]["filter"] == [compile_filter(actor_filter(STAFF))]
     assert body["size"] == 11 and body["track_total_hits"] is True
     assert body["sort"] == [{"_score": "desc"}, {"doc_id": "asc"}]

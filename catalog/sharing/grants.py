@@ -1,0 +1,153 @@
+"""Grants: what an approved request allows, until it expires or is revoked; the register."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy.orm import Session
+
+from catalog import audit
+from catalog.actors import Actor
+from catalog.db import Department, OutboxEvent, SharingGrant, SharingRequest
+from catalog.errors import Conflict, Forbidden, Message
+
+GRANT_STATUSES = ("active", "scheduled", "expired", "revoked")
+
+
+def create_grant(session: Session, request: SharingRequest, actor: Actor,
+                 now: datetime) -> SharingGrant:
+    grant = SharingGrant(
+        id=str(uuid.uuid4()), request_id=request.id, dataset_id=request.dataset_id,
+        provider_department_id=request.provider_department_id,
+        department_id=request.requester_department_id, target_system=request.target_system,
+        data_items=list(request.approved_items or request.data_items),
+        period_start=request.approved_start or request.period_start,
+        period_end=request.approved_end or request.period_end,
+        granted_by=actor.username, created_at=now)
+    session.add(grant)
+    session.flush()
+    audit.record(session, actor, "grant.create", "sharing_grant", grant.id,
+                 dataset=grant.dataset_id, request=request.id, items=grant.data_items,
+                 target_system=grant.target_system,
+                 period=[grant.period_start.isoformat(), grant.period_end.isoformat()],
+                 effective=now.isoformat())
+    _emit(session, grant, "created")
+    return grant
+
+
+def may_revoke(actor: Actor, grant: SharingGrant) -> bool:
+    """The providing department's steward, or governance."""
+    return actor.role in ("reviewer", "admin") or (
+        actor.role == "steward" and actor.department_id == grant.provider_department_id)
+
+
+def may_see(actor: Actor, grant: SharingGrant) -> bool:
+    return actor.role in ("reviewer", "admin") or (
+        actor.department_id is not None
+        and actor.department_id in (grant.department_id, grant.provider_department_id))
+
+
+def revoke(session: Session, actor: Actor, grant: SharingGrant, reason: str, now: datetime,
+           today: date) -> SharingGrant:
+    if not may_revoke(actor, grant):
+        raise Forbidden(Message("只有提供部门的数据管理员或治理审核员可以撤销授权。",
+                                "Only the provider's steward or governance revokes a grant."))
+    if grant.revoked_at is not None:
+        raise Conflict(Message("该授权已撤销。", "The grant is already revoked."))
+    if today > grant.period_end:
+        raise Conflict(Message("该授权已到期，无需撤销。", "The grant has expired already."))
+    grant.revoked_at = now
+    grant.revoked_by = actor.username
+    grant.revoke_reason = reason
+    audit.record(session, actor, "grant.revoke", "sharing_grant", grant.id,
+                 dataset=grant.dataset_id, request=grant.request_id, reason=reason,
+                 effective=now.isoformat())
+    _emit(session, grant, "revoked")
+    return grant
+
+
+def expire(session: Session, actor: Actor, grant: SharingGrant, now: datetime) -> None:
+    grant.expired_at = now
+    audit.record(session, actor, "grant.expire", "sharing_grant", grant.id,
+                 dataset=grant.dataset_id, request=grant.request_id,
+                 period_end=grant.period_end.isoformat(), effective=now.isoformat())
+    _emit(session, grant, "expired")
+
+
+def _emit(session: Session, grant: SharingGrant, change: str) -> None:
+    session.add(OutboxEvent(topic="sharing.grant", object_id=grant.id,
+                            payload={"id": grant.id, "dataset_id": grant.dataset_id,
+                                     "change": change}))
+
+
+def register_query(actor: Actor, today: date, *, dataset: str | None = None,
+                   department: str | None = None, provider: str | None = None,
+                   status: str | None = None) -> Any:
+    """The grants the actor may see, filtered; newest first."""
+    query = select(SharingGrant).where(_visible(actor))
+    if dataset:
+        query = query.where(SharingGrant.dataset_id == dataset)
+    if department:
+        query = query.where(SharingGrant.department_id == _department_id(department))
+    if provider:
+        query = query.where(SharingGrant.provider_department_id == _department_id(provider))
+    if status:
+        query = query.where(_status(status, today))
+    return query.order_by(SharingGrant.created_at.desc(), SharingGrant.id)
+
+
+def _department_id(code: str) -> Any:
+    return select(Department.id).where(Department.code == code).scalar_subquery()
+
+
+def _visible(actor: Actor) -> ColumnElement[bool]:
+    if actor.role in ("reviewer", "admin"):
+        return true()
+    return or_(SharingGrant.department_id == actor.department_id,
+               SharingGrant.provider_department_id == actor.department_id)
+
+
+def _status(status: str, today: date) -> ColumnElement[bool]:
+    live = SharingGrant.revoked_at.is_(None)
+    return {
+        "revoked": SharingGrant.revoked_at.is_not(None),
+        "expired": and_(live, SharingGrant.period_end < today),
+        "scheduled": and_(live, SharingGrant.period_start > today),
+        "active": and_(live, SharingGrant.period_start <= today, SharingGrant.period_end >= today),
+    }[status]
+
+
+CSV_COLUMNS = (
+    ("id", "授权编号"), ("status", "状态"), ("resource_code", "信息资源代码"),
+    ("title", "信息资源名称"), ("provider", "提供部门"), ("department", "使用部门"),
+    ("target_system", "目标系统"), ("data_items", "信息项"), ("period_start", "起始日期"),
+    ("period_end", "截止日期"), ("granted_by", "批准人"), ("created_at", "授权时间"),
+    ("revoked_at", "撤销时间"), ("revoke_reason", "撤销原因"),
+)
+STATUS_ZH = {"active": "有效", "scheduled": "未生效", "expired": "已到期", "revoked": "已撤销"}
+
+
+def to_csv(views: list[dict[str, Any]]) -> bytes:
+    """The register as CSV: Chinese headers, UTF-8 with BOM (opens in Excel)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([f"{zh} ({key})" for key, zh in CSV_COLUMNS])
+    for view in views:
+        row = {**view, "status": STATUS_ZH[view["status"]],
+               "resource_code": view["dataset"]["resource_code"],
+               "title": view["dataset"]["title"], "provider": view["provider_department"]["name"],
+               "department": view["department"]["name"],
+               "data_items": "、".join(view["data_items"])}
+        writer.writerow([_cell(row.get(key)) for key, _ in CSV_COLUMNS])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _cell(value: Any) -> str:
+    """A cell Excel will not run as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

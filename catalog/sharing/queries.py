@@ -1,0 +1,84 @@
+"""Read side: which requests an actor sees, the "to review" list, and a dataset's history."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from catalog.actors import Actor
+from catalog.db import AuditEntry, SharingGrant, SharingRequest
+from catalog.sharing import machine
+
+FILTERS = ("mine", "to_review", "escalated")
+
+
+def visible(actor: Actor) -> ColumnElement[bool]:
+    """SQL twin of machine.may_see."""
+    if actor.role in ("reviewer", "admin"):
+        return true()
+    if actor.department_id is None:
+        return false()
+    return or_(SharingRequest.requester_department_id == actor.department_id,
+               SharingRequest.provider_department_id == actor.department_id)
+
+
+def review_states(role: str) -> list[str]:
+    """States in which ``role`` has a deciding action, read off the transition table."""
+    return sorted({state for (state, action, r) in machine.TRANSITIONS
+                   if r == role and action in machine.REVIEW_ACTIONS})
+
+
+def to_review(actor: Actor) -> ColumnElement[bool]:
+    """Requests waiting for a decision the actor may take (SQL twin of machine.roles_of)."""
+    parts: list[ColumnElement[bool]] = []
+    department = actor.department_id
+    if actor.role == "steward" and department is not None:
+        parts.append(and_(SharingRequest.provider_department_id == department,
+                          SharingRequest.state.in_(review_states("provider"))))
+    if actor.role in ("reviewer", "admin"):
+        part = and_(SharingRequest.state.in_(review_states("reviewer")),
+                    SharingRequest.requester_id != (actor.user_id or -1))
+        if department is not None:
+            part = and_(part, SharingRequest.requester_department_id != department,
+                        SharingRequest.provider_department_id != department)
+        parts.append(part)
+    return or_(*parts) if parts else false()
+
+
+def request_query(actor: Actor, *, filter: str | None = None, state: str | None = None,
+                  dataset: str | None = None) -> Any:
+    query = select(SharingRequest).where(visible(actor))
+    if filter == "mine":
+        query = query.where(SharingRequest.requester_department_id == (actor.department_id or -1))
+    elif filter == "to_review":
+        query = query.where(to_review(actor))
+    elif filter == "escalated":
+        query = query.where(SharingRequest.state == "escalated")
+    if state:
+        query = query.where(SharingRequest.state == state)
+    if dataset:
+        query = query.where(SharingRequest.dataset_id == dataset)
+    return query
+
+
+def history(session: Session, actor: Actor, dataset_id: str, owner: bool) -> list[dict[str, Any]]:
+    """Every sharing transition of the dataset's requests and grants the actor may see:
+    all of them for the owning department and governance, else their own department's."""
+    requests = select(SharingRequest.id).where(SharingRequest.dataset_id == dataset_id)
+    if not owner:
+        requests = requests.where(
+            SharingRequest.requester_department_id == (actor.department_id or -1))
+    request_ids = list(session.scalars(requests))
+    grant_ids = list(session.scalars(select(SharingGrant.id).where(
+        SharingGrant.request_id.in_(request_ids)))) if request_ids else []
+    if not request_ids:
+        return []
+    entries = session.scalars(select(AuditEntry).where(or_(
+        and_(AuditEntry.object_type == "sharing_request", AuditEntry.object_id.in_(request_ids)),
+        and_(AuditEntry.object_type == "sharing_grant", AuditEntry.object_id.in_(grant_ids)),
+    )).order_by(AuditEntry.id))
+    return [{"at": e.at, "actor": e.actor, "action": e.action, "object_type": e.object_type,
+             "object_id": e.object_id, "detail": json.loads(e.detail)} for e in entries]

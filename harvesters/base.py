@@ -1,0 +1,184 @@
+"""The one job loop. Each harvester only lists remote records and maps one; this loop owns the
+job's status, its deadline, dry runs, the item limit, incremental skips, per-record outcomes
+(with the raw payload and a reason), withdrawals after a complete listing, and the report.
+
+A job always ends: every error is caught and recorded, the deadline is checked between
+records and bounds every HTTP request, and ``harvesters.jobs.reap`` closes jobs whose worker
+died. Records are committed in small batches (and before every HTTP request, so SQLite's write
+lock is never held across the network): a crash loses at most the outcome rows of one batch,
+never a stored record, and the re-run finds them unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from catalog.errors import InvalidInput
+from harvesters import errors
+from harvesters.http import Fetcher, Limits
+from harvesters.placement import Mapped
+
+log = logging.getLogger("mulu.harvest")
+RAW_LIMIT = 32 * 1024
+OUTCOMES = ("created", "updated", "unchanged", "withdrawn", "skipped", "failed")
+
+
+@dataclass
+class Remote:
+    """One record as listed by the source."""
+
+    remote_id: str
+    payload: Any
+    modified: str = ""                  # the source's change mark (metadata_modified, dct:modified)
+    raw: str | Callable[[], str] = ""   # the payload as text for the report (may be computed)
+    lite: bool = False                  # a bare listing entry: ``complete`` fetches the record
+
+    def raw_text(self) -> str:
+        text = self.raw() if callable(self.raw) else self.raw
+        return text[:RAW_LIMIT]
+
+
+@dataclass
+class PageProblem:
+    """A page (or a listed entry) that could not be used: the listing is incomplete."""
+
+    where: str
+    error: errors.HarvestError
+    raw: str = ""
+    kind: str = "page"
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    id: int
+    type: str
+    url: str
+    department_id: int
+    config: dict[str, Any]
+    limits: Limits
+
+    @property
+    def config_hash(self) -> str:
+        text = json.dumps(self.config, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class Harvester(ABC):
+    """Lists the remote records of one source and maps one record; nothing else."""
+
+    type: ClassVar[str]
+
+    def __init__(self, source: SourceSpec, fetcher: Fetcher):
+        self.source = source
+        self.fetcher = fetcher
+
+    @abstractmethod
+    def listing(self) -> Iterator[Remote | PageProblem]:
+        """Every remote record, page by page. Yield a PageProblem for a page that cannot be used
+        (or raise a HarvestError to stop): either makes the listing incomplete."""
+
+    def complete(self, remote: Remote) -> Remote:
+        """Fetch the full record of a lite listing entry (``remote.lite``)."""
+        return remote
+
+    @abstractmethod
+    def map(self, remote: Remote) -> Mapped:
+        """The record in the catalog's vocabulary; raise a RecordError when it cannot be read."""
+
+
+def fingerprint(config_hash: str, mark: str) -> str:
+    return hashlib.sha256(f"{config_hash}|{mark}".encode()).hexdigest()
+
+
+def record_hash(record: dict[str, Any]) -> str:
+    text = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class Tally:
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    listed: set[str] = field(default_factory=set)
+    pages: int = 0
+    incomplete: list[str] = field(default_factory=list)   # why the listing is not complete
+
+    def add(self, outcome: str) -> None:
+        self.counts[outcome] += 1
+
+
+def process(job: Any, harvester: Harvester, remote: Remote) -> None:
+    """One listed record through map -> normalize -> validate -> store, with its outcome.
+
+    ``job`` is the running ``harvesters.run.JobRun`` (kept duck-typed to keep this module free of
+    the storage details)."""
+    known = job.known.get(remote.remote_id)
+    mark = fingerprint(job.spec.config_hash, remote.modified) if remote.modified else ""
+    if (mark and known is not None and not job.full and not known.gone
+            and known.row_hash == mark):
+        job.unchanged(remote.remote_id)
+        return
+    try:
+        remote = harvester.complete(remote)
+        mapped = harvester.map(remote)
+        record, department, notes = job.normalizer.apply(mapped)
+        record = job.datasets.validate(record, job.actor)
+    except errors.DeadlineExceeded:
+        raise
+    except errors.Skipped as exc:
+        job.tally.listed.discard(remote.remote_id)
+        job.item(remote, "skipped", exc.error_type, exc.reason)
+        return
+    except errors.HarvestError as exc:
+        job.item(remote, "failed", exc.error_type, exc.reason)
+        return
+    except InvalidInput as exc:
+        job.item(remote, "failed", "record.invalid", _flatten(exc))
+        return
+    except Exception as exc:  # noqa: BLE001 (a record the mapping did not foresee)
+        log.exception("mapping %s failed", remote.remote_id)
+        job.item(remote, "failed", "record.unreadable", f"{type(exc).__name__}: {exc}")
+        return
+    mark = mark or fingerprint(job.spec.config_hash, record_hash(record))
+    if (known is not None and not job.full and not known.gone and known.row_hash == mark):
+        job.unchanged(remote.remote_id)
+        return
+    job.keep(remote, mapped, record, department.id, mark, notes, known)
+
+
+def _flatten(exc: InvalidInput) -> str:
+    return "; ".join(f"{name}: {m.zh} / {m.en}" for name, messages in exc.errors.items()
+                     for m in messages)
+
+
+def run_listing(job: Any, harvester: Harvester, limit: int | None) -> None:
+    """Walk the listing; what makes it incomplete goes into ``job.tally.incomplete``."""
+    processed = 0
+    for event in harvester.listing():
+        job.deadline.check("listing")
+        if isinstance(event, PageProblem):
+            job.page_problem(event)
+            continue
+        if event.remote_id in job.tally.listed:
+            job.item(event, "skipped", "listing.duplicate_id",
+                     "同一列表中重复出现，只处理第一次 / listed twice; only the first is used")
+            job.tally.incomplete.append("duplicate ids in the listing (it may have changed "
+                                        "between pages)")
+            continue
+        if limit is not None and processed >= limit:
+            job.tally.incomplete.append(f"item limit {limit} reached")
+            return
+        job.tally.listed.add(event.remote_id)
+        process(job, harvester, event)
+        processed += 1
+        job.progress()
+
+
+def clock() -> float:
+    return time.monotonic()

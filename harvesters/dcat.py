@@ -1,0 +1,110 @@
+"""DCAT catalogs: RDF/XML, Turtle, JSON-LD, N-Triples; Hydra paging; DCAT-AP 2 and 3 through
+the vocabulary's profiles (``vocab.profiles.parse_dataset``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from rdflib import BNode, Graph, URIRef
+from rdflib.term import Node
+
+from harvesters import errors, rdf
+from harvesters.base import Harvester, PageProblem, Remote
+from harvesters.placement import Mapped
+from vocab.namespaces import ADMS, DCAT, DCT, FOAF, RDF, SKOS
+from vocab.profiles import parse_dataset
+from vocab.profiles.base import best_literal
+
+
+def _closure(graph: Graph, subject: Node) -> str:
+    """The dataset's triples and those of the blank nodes it points at, as N-Triples."""
+    lines, todo, seen = [], [subject], {subject}
+    while todo:
+        node = todo.pop()
+        for _, predicate, obj in graph.triples((node, None, None)):
+            lines.append(f"{node.n3()} {predicate.n3()} {obj.n3()} .")
+            if isinstance(obj, BNode) and obj not in seen:
+                seen.add(obj)
+                todo.append(obj)
+    return "\n".join(lines)
+
+
+class DcatHarvester(Harvester):
+    type = "dcat"
+
+    def listing(self) -> Iterator[Remote | PageProblem]:
+        url: str | None = self.source.url
+        seen_pages: set[str] = set()
+        expected: int | None = None
+        listed = 0
+        forced = self.source.config.get("format") or None
+        while url:
+            if url in seen_pages or len(seen_pages) >= self.source.limits.max_pages:
+                yield PageProblem(url, errors.ListingChanged(
+                    "分页链接循环或页数超过上限。", "The pages link back in a loop, or are too many."))
+                return
+            seen_pages.add(url)
+            try:
+                page = self.fetcher.get(url, accept=rdf.ACCEPT)
+                graph = rdf.parse_page(page, self.fetcher, forced)
+            except (errors.FetchError, errors.PayloadError) as exc:
+                raw = ""
+                if isinstance(exc, errors.PayloadError) and "page" in locals():
+                    raw = page.text()[:4000]
+                yield PageProblem(url, exc, raw=raw)
+                return
+            total = rdf.total_items(graph)
+            if total is not None:
+                if expected is not None and total != expected:
+                    yield PageProblem(url, errors.ListingChanged(
+                        "翻页期间列表发生变化。", "The listing changed between pages.",
+                        detail=f"totalItems {expected} -> {total}"))
+                expected = total
+            for subject in sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=str):
+                listed += 1
+                yield self._remote(graph, subject, url)
+            url = rdf.next_page(graph, url)
+        if expected is not None and listed < expected:
+            yield PageProblem(self.source.url, errors.ListingChanged(
+                "列表少于其声明的总数。", "The listing holds fewer records than it declares.",
+                detail=f"{listed} of {expected}"))
+
+    @staticmethod
+    def _remote(graph: Graph, subject: Node, where: str) -> Remote | PageProblem:
+        identifier = best_literal(graph.objects(subject, DCT.identifier), None)
+        if isinstance(subject, URIRef):
+            remote_id = str(subject)
+        elif identifier:
+            remote_id = identifier
+        else:
+            return PageProblem(where, errors.NoIdentifier(
+                "数据集既无 IRI 也无 dct:identifier，无法跟踪。",
+                "A dataset with neither an IRI nor a dct:identifier cannot be tracked."),
+                raw=_closure(graph, subject)[:4000], kind="record")
+        modified = graph.value(subject, DCT.modified)
+        return Remote(remote_id, (graph, subject), modified=str(modified or ""),
+                      raw=lambda: _closure(graph, subject))
+
+    def map(self, remote: Remote) -> Mapped:
+        graph, subject = remote.payload
+        record: dict[str, Any] = parse_dataset(graph, subject)
+        if not record.get("title"):
+            raise errors.RecordError("数据集缺少标题（dct:title）。", "The dataset has no dct:title.")
+        identifiers = [str(subject)] if isinstance(subject, URIRef) else []
+        if record.get("resource_code"):
+            identifiers.append(record["resource_code"])
+        for node in graph.objects(subject, ADMS.identifier):
+            value = best_literal(graph.objects(node, SKOS.notation), None)
+            if value:
+                identifiers.append(value)
+        record["source_identifier"] = remote.remote_id[:500]
+        publisher = graph.value(subject, DCT.publisher)
+        name = best_literal(graph.objects(publisher, FOAF.name), None) if publisher else None
+        code = best_literal(graph.objects(publisher, DCT.identifier), None) if publisher else None
+        record.pop("publisher_name", None)
+        record.pop("publisher_code", None)
+        return Mapped(record, publisher=name, publisher_key=str(publisher) if publisher else None,
+                      publisher_code=code,
+                      identifiers=tuple(dict.fromkeys(i for i in identifiers
+                                                      if i != remote.remote_id)))

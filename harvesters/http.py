@@ -1,0 +1,177 @@
+"""Bounded HTTP: every request has a total deadline, a byte cap and retries with backoff.
+
+A socket read timeout alone does not stop a server that trickles one byte at a time, so the
+body is read with ``read1`` (whatever has arrived) and the clock is checked after each read.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+import urllib3
+
+from harvesters import errors
+
+USER_AGENT = "Mulu-harvester/0.1 (+https://w3id.org/mulu)"
+CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-source limits (``config["limits"]`` overrides any of them)."""
+
+    request_timeout: float = 60.0       # seconds for one whole request, body included
+    connect_timeout: float = 10.0
+    max_bytes: int = 20 * 1024 * 1024   # a response larger than this is refused
+    retries: int = 3                    # further tries after a retryable failure
+    backoff: float = 1.0                # first pause; doubles each retry
+    max_redirects: int = 5
+    job_seconds: float = 3600.0         # the job's deadline
+    page_size: int = 100
+    max_pages: int = 10000
+
+    @classmethod
+    def from_config(cls, values: Mapping[str, Any] | None) -> Limits:
+        known = {k: v for k, v in (values or {}).items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass
+class Deadline:
+    at: float  # time.monotonic() value
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + seconds)
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def check(self, where: str = "") -> None:
+        if self.remaining() <= 0:
+            raise errors.DeadlineExceeded(where)
+
+
+@dataclass
+class Page:
+    url: str
+    status: int
+    content_type: str
+    body: bytes
+
+    @property
+    def media_type(self) -> str:
+        return self.content_type.split(";", 1)[0].strip().lower()
+
+    def text(self) -> str:
+        charset = "utf-8"
+        for part in self.content_type.split(";")[1:]:
+            key, _, value = part.strip().partition("=")
+            if key.lower() == "charset" and value:
+                charset = value.strip('"')
+        try:
+            return self.body.decode(charset, errors="replace")
+        except LookupError:
+            return self.body.decode("utf-8", errors="replace")
+
+
+@dataclass
+class Fetcher:
+    """GETs pages within the limits and the job's deadline; ``sleep`` is injectable for tests."""
+
+    limits: Limits
+    deadline: Deadline
+    sleep: Callable[[float], None] = time.sleep
+    session: requests.Session = field(default_factory=requests.Session)
+    before_request: Callable[[], None] | None = None  # the job loop commits its batch here
+    requests_made: int = 0
+
+    def __post_init__(self) -> None:
+        self.session.max_redirects = self.limits.max_redirects
+        self.session.headers["User-Agent"] = USER_AGENT
+
+    def get(self, url: str, params: Mapping[str, Any] | None = None, *,
+            accept: str = "*/*", ok_statuses: tuple[int, ...] = ()) -> Page:
+        """The page, after retries; raises a FetchError (or DeadlineExceeded)."""
+        attempt = 0
+        while True:
+            self.deadline.check(url)
+            try:
+                page = self._once(url, params, accept)
+                if page.status >= 400 and page.status not in ok_statuses:
+                    raise errors.HttpStatus(page.status, page.url)
+                return page
+            except errors.FetchError as exc:
+                if not exc.retryable or attempt >= self.limits.retries:
+                    raise
+                pause = self.limits.backoff * (2 ** attempt)
+                if pause >= self.deadline.remaining():
+                    raise
+                attempt += 1
+                self.sleep(pause)
+
+    def _once(self, url: str, params: Mapping[str, Any] | None, accept: str) -> Page:
+        budget = min(self.limits.request_timeout, self.deadline.remaining())
+        if budget <= 0:
+            raise errors.DeadlineExceeded(url)
+        if self.before_request is not None:
+            self.before_request()
+        started = time.monotonic()
+        self.requests_made += 1
+        try:
+            response = self.session.get(
+                url, params=params, headers={"Accept": accept}, stream=True,
+                timeout=(min(self.limits.connect_timeout, budget), budget))
+        except requests.TooManyRedirects:
+            raise errors.RedirectLoop("重定向次数过多（可能是重定向循环）。",
+                                      "Too many redirects (a redirect loop?).", detail=url) from None
+        except requests.Timeout:
+            raise errors.Timeout("连接或响应超时。", "The request timed out.", detail=url) from None
+        except requests.ConnectionError as exc:
+            raise errors.ConnectionFailed("无法连接数据源。", "Cannot connect to the source.",
+                                          detail=f"{url}: {type(exc).__name__}") from None
+        with response:
+            body = self._read(response, started, budget, url)
+            return Page(response.url, response.status_code,
+                        response.headers.get("Content-Type", ""), body)
+
+    def _read(self, response: requests.Response, started: float, budget: float,
+              url: str) -> bytes:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.limits.max_bytes:
+            raise self._too_large(url)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while True:
+                chunk = response.raw.read1(CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > self.limits.max_bytes:
+                    raise self._too_large(url)
+                chunks.append(chunk)
+                if time.monotonic() - started > budget:
+                    raise errors.Timeout("响应过慢，超过单次请求时限。",
+                                         "The response came too slowly (request deadline).",
+                                         detail=url)
+        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError) as exc:
+            raise errors.Truncated("响应不完整（连接中断）。", "The response was cut short.",
+                                   detail=f"{url}: {type(exc).__name__}") from None
+        except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
+            raise errors.Timeout("读取响应超时。", "Reading the response timed out.",
+                                 detail=url) from None
+        return b"".join(chunks)
+
+    def _too_large(self, url: str) -> errors.TooLarge:
+        mb = self.limits.max_bytes / (1024 * 1024)
+        return errors.TooLarge(f"响应超过 {mb:g} MB 上限，已停止读取。",
+                               f"The response exceeds the {mb:g} MB limit; reading stopped.",
+                               detail=url)
+
+    def close(self) -> None:
+        self.session.close()

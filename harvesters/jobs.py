@@ -1,0 +1,167 @@
+"""The job table: create, claim (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), beat, finish, reap.
+
+At most one job per source is queued or running (a partial unique index), so no source ever
+runs twice at once, whatever the number of workers. A job whose worker died is closed by the
+reaper: its heartbeat is stale, its deadline long past, or its process is gone from this host.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from catalog.db import HarvestJob, HarvestSource, utcnow
+from catalog.errors import Conflict, Message
+from catalog.store import Store
+
+ACTIVE = ("queued", "running")
+FINISHED = ("succeeded", "partial", "failed")
+STALE_AFTER = timedelta(minutes=10)
+DEADLINE_GRACE = timedelta(minutes=2)
+SCHEDULES: dict[str, timedelta | None] = {
+    "manual": None, "hourly": timedelta(hours=1), "daily": timedelta(days=1),
+    "weekly": timedelta(weeks=1),
+}
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def create(store: Store, source_id: int, *, status: str, requested_by: str, dry_run: bool = False,
+           full: bool = False, item_limit: int | None = None) -> int:
+    """A new job for the source (``queued`` for a worker, ``running`` to run here at once)."""
+    reap(store)
+    try:
+        with store.transaction() as session:
+            job = HarvestJob(source_id=source_id, status=status, dry_run=dry_run, full=full,
+                             item_limit=item_limit, requested_by=requested_by, counts={},
+                             summary={})
+            if status == "running":
+                _mark_running(job)
+            session.add(job)
+            session.flush()
+            return job.id
+    except IntegrityError:
+        raise Conflict(Message("该数据源已有排队或运行中的采集任务。",
+                               "This source already has a queued or running job.")) from None
+
+
+def _mark_running(job: HarvestJob) -> None:
+    now = utcnow()
+    job.status = "running"
+    job.worker = worker_id()
+    job.started_at = now
+    job.heartbeat_at = now
+
+
+def claim(store: Store) -> int | None:
+    """Take the oldest queued job (other workers skip the locked row), or None."""
+    with store.transaction() as session:
+        job = session.scalar(select(HarvestJob).where(HarvestJob.status == "queued")
+                             .order_by(HarvestJob.id).limit(1)
+                             .with_for_update(skip_locked=True))
+        if job is None:
+            return None
+        _mark_running(job)
+        return job.id
+
+
+def beat(session: Session, job_id: int, counts: dict[str, int]) -> None:
+    session.execute(update(HarvestJob).where(HarvestJob.id == job_id)
+                    .values(heartbeat_at=utcnow(), counts=dict(counts)))
+
+
+def finish(store: Store, job_id: int, *, status: str, complete: bool, counts: dict[str, int],
+           summary: dict[str, Any], error: str = "") -> None:
+    with store.transaction() as session:
+        job = session.get_one(HarvestJob, job_id)
+        if job.status not in ACTIVE:  # reaped meanwhile: keep the reaper's verdict
+            return
+        job.status, job.listing_complete = status, complete
+        job.counts, job.summary, job.error = dict(counts), summary, error
+        job.finished_at = utcnow()
+        source = session.get_one(HarvestSource, job.source_id)
+        interval = SCHEDULES.get(source.schedule)
+        if interval is not None and not job.dry_run:
+            source.next_run_at = job.finished_at + interval
+
+
+def _pid_dead(worker: str) -> bool:
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return _zombie(int(pid))
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def reap(store: Store, now: datetime | None = None, stale_after: timedelta = STALE_AFTER) -> list[int]:
+    """Close running jobs whose worker died; returns their ids."""
+    now = now or utcnow()
+    reaped = []
+    with store.transaction() as session:
+        for job in session.scalars(select(HarvestJob).where(HarvestJob.status == "running")
+                                   .with_for_update(skip_locked=True)):
+            beat_at = _aware(job.heartbeat_at or job.started_at or job.created_at)
+            deadline = _aware(job.deadline_at) if job.deadline_at else None
+            why = ""
+            if _pid_dead(job.worker):
+                why = f"worker process {job.worker} is gone"
+            elif beat_at < now - stale_after:
+                why = f"no heartbeat since {beat_at.isoformat()}"
+            elif deadline is not None and deadline + DEADLINE_GRACE < now:
+                why = f"past its deadline {deadline.isoformat()}"
+            if why:
+                job.status = "failed"
+                job.finished_at = now
+                job.error = f"任务执行进程已终止，由回收器关闭 / the job's worker died ({why}); " \
+                            "records stored before that are kept"
+                job.summary = {**(job.summary or {}), "reaped": why}
+                reaped.append(job.id)
+    return reaped
+
+
+def enqueue_due(store: Store, now: datetime | None = None) -> list[int]:
+    """Queue a job for every approved scheduled source whose time has come."""
+    now = now or utcnow()
+    with store.reading() as session:
+        due = [s.id for s in session.scalars(select(HarvestSource).where(
+            HarvestSource.state == "approved", HarvestSource.next_run_at.is_not(None)))
+            if _aware(s.next_run_at) <= now and SCHEDULES.get(s.schedule) is not None]
+    queued = []
+    for source_id in due:
+        try:
+            queued.append(create(store, source_id, status="queued", requested_by="schedule"))
+        except Conflict:
+            continue
+        with store.transaction() as session:
+            source = session.get_one(HarvestSource, source_id)
+            interval = SCHEDULES[source.schedule]
+            assert interval is not None
+            source.next_run_at = now + interval
+    return queued
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,142 @@
+"""Storing one harvested record: dedup across sources, provenance, create / update / withdraw.
+
+The same dataset seen through two sources (same IRI, identifier or resource code) is one
+dataset with two provenance rows; the ``is_primary`` one carries the content, the others only
+say where else it is published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from catalog.actors import Actor
+from catalog.datasets import DatasetService
+from catalog.db import Dataset, HarvestProvenance, utcnow
+
+
+@dataclass
+class Known:
+    """A provenance row of the running source, as loaded when the job started."""
+
+    id: int
+    dataset_id: str
+    row_hash: str
+    gone: bool
+    is_primary: bool
+
+
+@dataclass
+class Stored:
+    outcome: str                 # created | updated | unchanged | skipped
+    dataset_id: str
+    reason: str = ""
+
+
+def load_known(session: Session, source_id: int) -> dict[str, Known]:
+    rows = session.execute(select(
+        HarvestProvenance.remote_id, HarvestProvenance.id, HarvestProvenance.dataset_id,
+        HarvestProvenance.row_hash, HarvestProvenance.gone, HarvestProvenance.is_primary)
+        .where(HarvestProvenance.source_id == source_id))
+    return {r[0]: Known(r[1], r[2], r[3], r[4], r[5]) for r in rows}
+
+
+class RecordStore:
+    def __init__(self, datasets: DatasetService, actor: Actor, source_id: int, job_id: int):
+        self.datasets = datasets
+        self.actor = actor
+        self.source_id = source_id
+        self.job_id = job_id
+
+    def store(self, session: Session, *, remote_id: str, identifiers: tuple[str, ...],
+              record: dict[str, Any], department_id: int, fingerprint: str, modified: str,
+              known: Known | None) -> Stored:
+        note = f"harvest job {self.job_id}"
+        if known is not None:
+            return self._again(session, known, record, fingerprint, modified, note)
+        match = self._match(session, remote_id, identifiers, record.get("resource_code"))
+        if match is not None:
+            dataset_id, why = match
+            self._add_provenance(session, dataset_id, remote_id, identifiers, fingerprint,
+                                 modified, primary=False)
+            return Stored("unchanged", dataset_id,
+                          f"与已有信息资源相同（{why}），仅记录来源 / same dataset as an existing "
+                          f"one ({why}); provenance added, content not overwritten")
+        dataset = self.datasets.create_harvested_in(session, self.actor, record,
+                                                    department_id=department_id, note=note)
+        self._add_provenance(session, dataset.id, remote_id, identifiers, fingerprint, modified,
+                             primary=True)
+        return Stored("created", dataset.id)
+
+    def _again(self, session: Session, known: Known, record: dict[str, Any], fingerprint: str,
+               modified: str, note: str) -> Stored:
+        values: dict[str, Any] = {"row_hash": fingerprint, "remote_modified": modified[:64],
+                                  "last_seen_job": self.job_id, "last_seen_at": utcnow(),
+                                  "gone": False}
+        state = session.scalar(select(Dataset.state).where(Dataset.id == known.dataset_id))
+        if not known.is_primary:
+            result = Stored("unchanged", known.dataset_id,
+                            "内容以另一数据源为准 / content comes from another source")
+        elif state == "withdrawn" and not known.gone:
+            result = Stored("skipped", known.dataset_id,
+                            "已被人工撤销，不自动恢复 / withdrawn by hand; not published again")
+        else:
+            outcome, _ = self.datasets.update_harvested_in(session, self.actor, known.dataset_id,
+                                                           record, note=note)
+            reason = "数据源重新列出，已恢复发布 / listed again; published again" \
+                if known.gone and state == "withdrawn" else ""
+            result = Stored(outcome, known.dataset_id, reason)
+        session.execute(update(HarvestProvenance).where(HarvestProvenance.id == known.id)
+                        .values(**values))
+        return result
+
+    def _match(self, session: Session, remote_id: str, identifiers: tuple[str, ...],
+               code: str | None) -> tuple[str, str] | None:
+        keys = [k for k in (remote_id, *identifiers) if k]
+        row = session.execute(select(HarvestProvenance.dataset_id, HarvestProvenance.remote_id)
+                              .where(HarvestProvenance.source_id != self.source_id,
+                                     or_(HarvestProvenance.remote_id.in_(keys),
+                                         HarvestProvenance.identifier.in_(keys)))
+                              .order_by(HarvestProvenance.id).limit(1)).first()
+        if row is not None:
+            return row[0], f"identifier {row[1]}"
+        if code:
+            dataset_id = session.scalar(select(Dataset.id).where(Dataset.resource_code == code))
+            if dataset_id:
+                return dataset_id, f"resource code {code}"
+        return None
+
+    def _add_provenance(self, session: Session, dataset_id: str, remote_id: str,
+                        identifiers: tuple[str, ...], fingerprint: str, modified: str, *,
+                        primary: bool) -> None:
+        session.add(HarvestProvenance(
+            dataset_id=dataset_id, source_id=self.source_id, remote_id=remote_id,
+            identifier=(identifiers[0] if identifiers else "")[:1000], remote_modified=modified[:64],
+            row_hash=fingerprint, is_primary=primary, gone=False, last_seen_job=self.job_id))
+
+    def withdraw_missing(self, session: Session, listed: set[str]) -> list[tuple[str, str]]:
+        """After a complete listing: mark this source's unseen records gone; withdraw a dataset
+        when no source lists it any more (another source's record becomes primary otherwise)."""
+        withdrawn = []
+        rows = session.scalars(select(HarvestProvenance).where(
+            HarvestProvenance.source_id == self.source_id, HarvestProvenance.gone.is_(False)))
+        for row in list(rows):
+            if row.remote_id in listed:
+                continue
+            row.gone = True
+            others = session.scalars(select(HarvestProvenance).where(
+                HarvestProvenance.dataset_id == row.dataset_id, HarvestProvenance.id != row.id,
+                HarvestProvenance.gone.is_(False)).order_by(HarvestProvenance.id)).all()
+            if others:
+                if row.is_primary:
+                    row.is_primary = False
+                    others[0].is_primary = True
+                continue
+            if self.datasets.withdraw_harvested_in(
+                    session, self.actor, row.dataset_id,
+                    f"数据源不再列出该记录 / no longer listed by harvest source {self.source_id}"):
+                withdrawn.append((row.remote_id, row.dataset_id))
+        return withdrawn

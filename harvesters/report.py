@@ -1,0 +1,92 @@
+"""A job's report: counts per outcome, the listing's completeness, problems grouped by error
+type (with examples), unknown providers; as a dict for the API and as text for the terminal."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from catalog.datasets import iso_utc
+from catalog.db import HarvestItem, HarvestJob, HarvestSource
+from harvesters.base import OUTCOMES, SourceSpec, Tally
+
+EXAMPLES_PER_TYPE = 5
+
+
+def summary_of(tally: Tally, unknown_providers: Counter[str], spec: SourceSpec,
+               dry_run: bool) -> dict[str, Any]:
+    """What the job itself knows at its end, kept on the job row."""
+    return {"listed": len(tally.listed), "incomplete": list(dict.fromkeys(tally.incomplete)),
+            "unknown_providers": dict(unknown_providers.most_common()),
+            "source_type": spec.type, "dry_run": dry_run}
+
+
+def build(session: Session, job_id: int, *, examples: int = EXAMPLES_PER_TYPE) -> dict[str, Any]:
+    job = session.get_one(HarvestJob, job_id)
+    source = session.get_one(HarvestSource, job.source_id)
+    rows = session.execute(select(HarvestItem.error_type, HarvestItem.kind, func.count())
+                           .where(HarvestItem.job_id == job_id, HarvestItem.error_type != "")
+                           .group_by(HarvestItem.error_type, HarvestItem.kind)).all()
+    grouped: dict[str, dict[str, Any]] = {}
+    for error_type, kind, count in sorted(rows, key=lambda r: (-r[2], r[0])):
+        group = grouped.setdefault(error_type, {"count": 0, "pages": 0, "records": 0,
+                                                "examples": []})
+        group["count"] += count
+        group["pages" if kind != "record" else "records"] += count
+    for error_type, group in grouped.items():
+        items = session.scalars(select(HarvestItem).where(
+            HarvestItem.job_id == job_id, HarvestItem.error_type == error_type)
+            .order_by(HarvestItem.id).limit(examples))
+        group["examples"] = [{"kind": i.kind, "remote_id": i.remote_id, "outcome": i.outcome,
+                              "reason": i.reason} for i in items]
+    summary = dict(job.summary or {})
+    duration = None
+    if job.started_at and job.finished_at:
+        duration = round((job.finished_at - job.started_at).total_seconds(), 3)
+    return {
+        "job": job.id, "status": job.status, "dry_run": job.dry_run, "full": job.full,
+        "item_limit": job.item_limit, "requested_by": job.requested_by,
+        "source": {"id": source.id, "name": source.name, "type": source.type, "url": source.url},
+        "started_at": iso_utc(job.started_at) if job.started_at else None,
+        "finished_at": iso_utc(job.finished_at) if job.finished_at else None,
+        "duration_seconds": duration,
+        "counts": {o: int((job.counts or {}).get(o, 0)) for o in OUTCOMES},
+        "listing": {"complete": job.listing_complete, "listed": summary.get("listed", 0),
+                    "incomplete_because": summary.get("incomplete", [])},
+        "errors": grouped,
+        "unknown_providers": summary.get("unknown_providers", {}),
+        "error": job.error,
+    }
+
+
+def render(report: dict[str, Any]) -> str:
+    """The report as a person reads it in a terminal."""
+    source = report["source"]
+    lines = [f"采集任务 / harvest job {report['job']} · 数据源 / source {source['id']} "
+             f"({source['type']} {source['url']}) · {report['status']}"
+             + (" · dry run" if report["dry_run"] else "")
+             + (f" · {report['duration_seconds']} s" if report["duration_seconds"] is not None
+                else "")]
+    counts = report["counts"]
+    lines.append("  " + " · ".join(f"{name} {counts[name]}" for name in OUTCOMES))
+    listing = report["listing"]
+    if listing["complete"]:
+        lines.append(f"  列表完整 / listing complete: {listing['listed']} records")
+    else:
+        why = "; ".join(listing["incomplete_because"]) or "unknown"
+        lines.append(f"  列表不完整，未撤销任何记录 / listing incomplete, nothing withdrawn: {why}")
+    if report["error"]:
+        lines.append(f"  错误 / error: {report['error']}")
+    for error_type, group in report["errors"].items():
+        lines.append(f"  {error_type}: {group['count']}")
+        for example in group["examples"]:
+            lines.append(f"    - {example['kind']} {example['remote_id']}: {example['reason']}")
+    if report["unknown_providers"]:
+        lines.append("  未知提供方（记入本数据源部门）/ unknown providers (kept under the source's "
+                     "department):")
+        for name, count in report["unknown_providers"].items():
+            lines.append(f"    - {name}: {count}")
+    return "\n".join(lines)

@@ -1,0 +1,220 @@
+"""One job's run: the storage side of the job loop in ``harvesters.base`` (batches, outcome
+rows, withdrawals, the final status and report)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from catalog.actors import Actor
+from catalog.datasets import DatasetService
+from catalog.db import Department, HarvestItem, HarvestJob, HarvestProvenance, HarvestSource, utcnow
+from catalog.errors import InvalidInput
+from catalog.store import Store
+from harvesters import errors, jobs, report
+from harvesters.base import Harvester, PageProblem, Remote, SourceSpec, Tally, _flatten, run_listing
+from harvesters.http import Deadline, Fetcher, Limits
+from harvesters.placement import DepartmentRow, Mapped, Normalizer
+from harvesters.records import Known, RecordStore, load_known
+
+log = logging.getLogger("mulu.harvest")
+BATCH_RECORDS = 200
+BATCH_SECONDS = 1.0
+
+Progress = Callable[[dict[str, int]], None]
+
+
+class JobRun:
+    def __init__(self, store: Store, datasets: DatasetService, job_id: int,
+                 harvesters: Mapping[str, type[Harvester]], *, sleep: Callable[[float], None] =
+                 time.sleep, progress: Progress | None = None):
+        self.store, self.datasets, self.job_id = store, datasets, job_id
+        self.harvesters, self.sleep, self._progress = harvesters, sleep, progress
+        self.tally = Tally()
+        self._session: Session | None = None
+        self._opened = 0.0
+        self._items: list[HarvestItem] = []
+        self._unchanged: list[int] = []
+        self._load()
+
+    # -- setup ------------------------------------------------------------------------------
+    def _load(self) -> None:
+        with self.store.reading() as session:
+            job = session.get_one(HarvestJob, self.job_id)
+            source = session.get_one(HarvestSource, job.source_id)
+            departments = [DepartmentRow(d.id, d.code, d.name, d.short_name)
+                           for d in session.scalars(select(Department))]
+            self.known: dict[str, Known] = load_known(session, source.id)
+            self.dry_run, self.full, self.limit = job.dry_run, job.full, job.item_limit
+            limits = Limits.from_config(source.config.get("limits"))
+            self.spec = SourceSpec(source.id, source.type, source.url, source.department_id,
+                                   dict(source.config), limits)
+        self.deadline = Deadline.after(limits.job_seconds)
+        own = next(d for d in departments if d.id == self.spec.department_id)
+        self.normalizer = Normalizer(self.spec.config, own, departments)
+        ceiling = self.store.settings.security_ceiling
+        self.actor = Actor(None, f"harvest:{self.spec.id}", "harvester", self.spec.department_id,
+                           ceiling)
+        self.records = RecordStore(self.datasets, self.actor, self.spec.id, self.job_id)
+        with self.store.transaction() as session:
+            session.execute(update(HarvestJob).where(HarvestJob.id == self.job_id).values(
+                deadline_at=utcnow() + timedelta(seconds=limits.job_seconds)))
+
+    # -- the run ----------------------------------------------------------------------------
+    def execute(self) -> None:
+        error = ""
+        fetcher = Fetcher(self.spec.limits, self.deadline, sleep=self.sleep,
+                          before_request=self.flush)
+        try:
+            harvester = self.harvesters[self.spec.type](self.spec, fetcher)
+            run_listing(self, harvester, self.limit)
+        except errors.HarvestError as exc:
+            self.page_problem(PageProblem(self.spec.url, exc, kind="job"
+                                          if isinstance(exc, errors.DeadlineExceeded) else "page"))
+        except Exception as exc:  # noqa: BLE001 (the job must end with a report whatever happens)
+            log.exception("harvest job %s crashed", self.job_id)
+            error = f"internal error: {type(exc).__name__}: {exc}"
+            self.tally.incomplete.append(error)
+        finally:
+            fetcher.close()
+        try:
+            self.flush()
+            self._withdraw()
+            self.flush()
+        except Exception as exc:  # noqa: BLE001
+            log.exception("harvest job %s could not finish its writes", self.job_id)
+            error = error or f"internal error: {type(exc).__name__}: {exc}"
+            self._discard()
+        self._finish(error)
+
+    def _withdraw(self) -> None:
+        complete = not self.tally.incomplete
+        active = [k for k in self.known.values() if not k.gone]
+        if complete and not self.tally.listed and active:
+            self.tally.incomplete.append("the source listed no records: nothing withdrawn "
+                                         "(guard against an emptied source)")
+            return
+        if not complete or self.dry_run:
+            return
+        session = self._write_session()
+        for remote_id, dataset_id in self.records.withdraw_missing(session, self.tally.listed):
+            self._add(HarvestItem(job_id=self.job_id, remote_id=remote_id[:1000],
+                                  outcome="withdrawn", dataset_id=dataset_id,
+                                  reason="数据源不再列出 / no longer listed by the source"))
+
+    def _finish(self, error: str) -> None:
+        counts = self.tally.counts
+        complete = not self.tally.incomplete and not error
+        if error or (not complete and not self.tally.listed):
+            status = "failed"
+        elif not complete or counts["failed"]:
+            status = "partial"
+        else:
+            status = "succeeded"
+        summary = report.summary_of(self.tally, self.normalizer.unknown_providers, self.spec,
+                                    self.dry_run)
+        jobs.finish(self.store, self.job_id, status=status, complete=complete,
+                    counts=counts, summary=summary, error=error)
+
+    # -- what base.process calls ------------------------------------------------------------
+    def unchanged(self, remote_id: str) -> None:
+        self.tally.add("unchanged")
+        known = self.known.get(remote_id)
+        if known is not None and not self.dry_run:
+            self._unchanged.append(known.id)
+        self._maybe_flush()
+
+    def item(self, remote: Remote, outcome: str, error_type: str = "", reason: str = "",
+             dataset_id: str | None = None) -> None:
+        self._add(HarvestItem(job_id=self.job_id, remote_id=remote.remote_id[:1000],
+                              outcome=outcome, error_type=error_type, reason=reason,
+                              dataset_id=dataset_id, raw=remote.raw_text()))
+
+    def page_problem(self, problem: PageProblem) -> None:
+        if problem.kind != "record":  # an untrackable record: it can never be withdrawn anyway
+            self.tally.incomplete.append(f"{problem.error.error_type} at {problem.where}")
+        self._add(HarvestItem(job_id=self.job_id, kind=problem.kind,
+                              remote_id=problem.where[:1000], outcome="failed",
+                              error_type=problem.error.error_type, reason=problem.error.reason,
+                              raw=problem.raw[:32 * 1024]))
+
+    def keep(self, remote: Remote, mapped: Mapped, record: dict[str, Any], department_id: int,
+              mark: str, notes: list[str], known: Known | None) -> None:
+        session = self._write_session()
+        nested = session.begin_nested()
+        try:
+            stored = self.records.store(
+                session, remote_id=remote.remote_id, identifiers=mapped.identifiers,
+                record=record, department_id=department_id, fingerprint=mark,
+                modified=remote.modified, known=known)
+        except InvalidInput as exc:
+            nested.rollback()
+            self.item(remote, "failed", "record.rejected", _flatten(exc))
+            return
+        except Exception as exc:  # noqa: BLE001
+            nested.rollback()
+            log.exception("storing %s failed", remote.remote_id)
+            self.item(remote, "failed", "record.store_error", f"{type(exc).__name__}: {exc}")
+            return
+        if self.dry_run:
+            nested.rollback()
+        else:
+            nested.commit()
+        reason = "; ".join(r for r in (stored.reason, *notes) if r)
+        keep_id = not (self.dry_run and stored.outcome == "created")
+        self.item(remote, stored.outcome, "", reason, stored.dataset_id if keep_id else None)
+
+    def progress(self) -> None:
+        if self._progress is not None:
+            self._progress(dict(self.tally.counts))
+
+    # -- batches ----------------------------------------------------------------------------
+    def _add(self, item: HarvestItem) -> None:
+        self.tally.add(item.outcome)
+        self._items.append(item)
+        self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        pending = len(self._items) + len(self._unchanged)
+        opened = self._opened if self._session is not None else time.monotonic()
+        if pending >= BATCH_RECORDS or time.monotonic() - opened >= BATCH_SECONDS:
+            self.flush()
+
+    def _write_session(self) -> Session:
+        if self._session is None:
+            session = self.store.sessions()
+            session.begin()
+            session.connection(execution_options={"write": True})
+            self._session, self._opened = session, time.monotonic()
+        return self._session
+
+    def flush(self) -> None:
+        """Commit what is pending (records, outcome rows, the heartbeat)."""
+        if self._session is None and not self._items and not self._unchanged:
+            return
+        session = self._write_session()
+        try:
+            session.add_all(self._items)
+            if self._unchanged:
+                session.execute(update(HarvestProvenance)
+                                .where(HarvestProvenance.id.in_(self._unchanged))
+                                .values(last_seen_job=self.job_id, last_seen_at=utcnow()))
+            jobs.beat(session, self.job_id, self.tally.counts)
+            session.commit()
+        finally:
+            session.close()
+            self._session = None
+            self._items, self._unchanged = [], []
+
+    def _discard(self) -> None:
+        if self._session is not None:
+            self._session.rollback()
+            self._session.close()
+            self._session = None
+        self._items, self._unchanged = [], []

@@ -1,0 +1,240 @@
+"""Sources (register, approve), the CLI, the API, the worker and the reaper."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from catalog.app import create_app
+from catalog.cli import main
+from catalog.db import Dataset, HarvestJob, HarvestProvenance
+from catalog.errors import Conflict, Forbidden, NotFound
+from harvesters import jobs
+from harvesters.worker import Worker
+from tests.api.conftest import ApiClient
+from tests.factories import MARKET, PUBLIC_SECURITY
+from tests.harvesters.conftest import FakeCkan, add_source, full_packages, run
+from tests.harvesters.server import Reply, json_reply
+
+
+def test_sources_are_approved_before_they_run(world, site):
+    harvest = world.services.harvest
+    ckan = FakeCkan(site, full_packages()[:2])
+    source_id = add_source(world, "ckan", ckan.url, approve=False)
+    with pytest.raises(Conflict):
+        run(world, source_id)
+    with pytest.raises(Forbidden):   # a steward may not approve
+        harvest.review_source(world.steward, source_id)
+    with pytest.raises(NotFound):    # another department's steward does not see it
+        harvest.get_source(world.steward_other, source_id)
+    with pytest.raises(Forbidden):   # stewards register for their own department only
+        harvest.add_source(world.steward, {"type": "ckan", "url": ckan.url,
+                                           "department_code": MARKET})
+    approved = harvest.review_source(world.reviewer, source_id, "approve", "已核实")
+    assert approved.state == "approved" and approved.approved_by == "reviewer"
+    assert run(world, source_id)["counts"]["created"] == 2
+    assert [s.id for s in harvest.list_sources(world.steward_other)] == []
+    assert [s.id for s in harvest.list_sources(world.reviewer)] == [source_id]
+
+
+def test_no_source_runs_twice_at_once(world, site):
+    source_id = add_source(world, "ckan", FakeCkan(site, full_packages()[:1]).url)
+    harvest = world.services.harvest
+    queued = harvest.enqueue(world.steward, source_id)
+    assert queued["status"] == "queued"
+    with pytest.raises(Conflict):
+        harvest.enqueue(world.steward, source_id)
+    with pytest.raises(Conflict):
+        run(world, source_id)
+    ran = Worker(world.services, echo=lambda _m: None).run_once()
+    assert ran == 1
+    assert harvest.report(world.admin, queued["job"])["status"] == "succeeded"
+
+
+def test_reaper_closes_a_job_whose_worker_died(world, site):
+    source_id = add_source(world, "ckan", FakeCkan(site, full_packages()[:1]).url)
+    store = world.services.store
+    job_id = jobs.create(store, source_id, status="running", requested_by="test")
+    assert jobs.reap(store) == []
+    with store.transaction() as session:
+        session.get_one(HarvestJob, job_id).worker = "some-other-host:1"
+    later = jobs.utcnow() + jobs.STALE_AFTER + timedelta(seconds=1)
+    assert jobs.reap(store, now=later) == [job_id]
+    report = world.services.harvest.report(world.admin, job_id)
+    assert report["status"] == "failed" and "worker died" in report["error"]
+    assert run(world, source_id)["counts"]["created"] == 1
+
+
+def test_dedup_across_a_ckan_portal_and_a_dcat_catalog(world, site):
+    """The CKAN package's ``uri`` extra is the DCAT dataset's IRI: one dataset, two provenances."""
+    packages = copy.deepcopy(full_packages()[:1])
+    packages[0]["extras"] = [{"key": "uri", "value": site.url("/dataset/1")}]
+    ckan = FakeCkan(site, packages)
+    turtle = f"""@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+<{site.url("/dataset/1")}> a dcat:Dataset ; dct:title "Purchase Card Transactions"@en ;
+  dct:description "The same dataset, published in a DCAT catalog."@en ."""
+    site.route("/catalog.ttl", Reply(turtle.encode(), content_type="text/turtle"))
+    run(world, add_source(world, "ckan", ckan.url))
+    result = run(world, add_source(world, "dcat", site.url("/catalog.ttl")))
+    assert result["counts"]["unchanged"] == 1 and result["counts"]["created"] == 0
+    with world.services.store.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Dataset)) == 1
+        assert session.scalar(select(func.count()).select_from(HarvestProvenance)) == 2
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MULU_SECRET_KEY", "test")
+    monkeypatch.delenv("MULU_DATABASE_URL", raising=False)
+    return tmp_path / "data"
+
+
+def _cli(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _cli_world(data_dir: Path) -> None:
+    from catalog.services import Services
+    from catalog.store import Store
+    from tests.conftest import make_settings
+    from tests.factories import build_world
+
+    settings = make_settings(data_dir.parent).with_overrides(
+        data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'mulu.db'}")
+    store = Store.open(settings)
+    store.upgrade()
+    build_world(Services.build(store))
+    store.close()
+
+
+def test_cli_add_approve_run_list_report(data_dir, site):
+    _cli_world(data_dir)
+    ckan = FakeCkan(site, full_packages())
+    d = ("--data-dir", str(data_dir))
+    source = _cli("harvest", "add", *d, "--type", "ckan", "--url", ckan.url,
+                  "--department", PUBLIC_SECURITY, "--default", "share_type=无条件共享",
+                  "--map-org", f"birmingham-city-council={MARKET}").strip()
+    assert source.isdigit()
+    failed = CliRunner().invoke(main, ["harvest", "run", *d, source])
+    assert failed.exit_code == 2 and "not approved" in failed.output
+    assert "approved" in _cli("harvest", "approve", *d, source)
+    text = _cli("harvest", "run", *d, source)
+    assert "created 17" in text and "listing complete" in text
+    again = json.loads(_cli("harvest", "run", *d, source, "--json"))
+    assert again["counts"]["unchanged"] == 17 and again["status"] == "succeeded"
+    assert "job 2 succeeded" in _cli("harvest", "list", *d)
+    assert "unchanged 17" in _cli("harvest", "report", *d, str(again["job"]))
+
+
+def test_cli_run_exits_0_when_the_job_ran_whatever_its_outcome(data_dir, site):
+    _cli_world(data_dir)
+    site.route("/api/action/package_search", Reply(b"down", 500, "text/plain"))
+    d = ("--data-dir", str(data_dir))
+    source = _cli("harvest", "add", *d, "--type", "ckan", "--url", site.url("/"),
+                  "--department", PUBLIC_SECURITY, "--config",
+                  json.dumps({"limits": {"retries": 0}})).strip()
+    _cli("harvest", "approve", *d, source)
+    report = json.loads(_cli("harvest", "run", *d, source, "--json"))
+    assert report["status"] == "failed" and "http.5xx" in report["errors"]
+
+
+def test_api_sources_jobs_and_reports(world, site):
+    app = create_app(world.services.settings, store=world.services.store)
+    services = app.extensions["mulu"]
+    tokens = {name: services.accounts.create_token(world.admin, name, "t")
+              for name in ("steward", "reviewer", "staff")}
+    steward, reviewer, staff = (ApiClient(app, tokens[n]) for n in ("steward", "reviewer", "staff"))
+    packages = copy.deepcopy(full_packages())
+    packages[0]["notes"] = ""
+    FakeCkan(site, packages)
+    created = steward.post("/api/harvest/sources", json={
+        "type": "ckan", "url": site.url("/"), "config": {"limits": {"retries": 0}}})
+    assert created.status_code == 201, created.json
+    source_id = created.json["id"]
+    assert created.json["state"] == "pending"
+    assert reviewer.post(f"/api/harvest/sources/{source_id}/review",
+                         json={"action": "approve"}).json["state"] == "approved"
+    queued = steward.post(f"/api/harvest/sources/{source_id}/jobs", json={})
+    assert queued.status_code == 202 and queued.json["status"] == "queued"
+    Worker(services, echo=lambda _m: None).run_once()
+    report = steward.get(f"/api/harvest/jobs/{queued.json['job']}").json
+    assert report["counts"]["created"] == 16 and report["counts"]["failed"] == 1
+    assert report["errors"]["record.invalid"]["records"] == 1
+    items = steward.get(f"/api/harvest/jobs/{queued.json['job']}/items",
+                        query_string={"outcome": "failed"}).json
+    assert items["total"] == 1 and packages[0]["id"] in items["items"][0]["raw"]
+    assert staff.get(f"/api/harvest/jobs/{queued.json['job']}").status_code == 404
+    listed = steward.get(f"/api/harvest/sources/{source_id}/jobs").json
+    assert listed[0]["status"] == "partial"
+    dataset_id = items["items"][0]["dataset_id"] or next(
+        i["dataset_id"] for i in steward.get(f"/api/harvest/jobs/{queued.json['job']}/items",
+                                             query_string={"outcome": "created"}).json["items"])
+    shown = steward.get(f"/api/datasets/{dataset_id}").json
+    assert shown["source_identifier"] in {p["id"] for p in packages}
+    assert steward.post("/api/harvest/sources", json={"type": "ckan", "url": "/etc/passwd"}) \
+        .status_code == 422
+
+
+MULU = [sys.executable, "-c", "from catalog.cli import main; main()"]
+
+
+def test_killed_worker_and_a_rerun_with_correct_counts(tmp_path, site):
+    """SIGKILL a `mulu harvest run` mid-job; the next run reaps the dead job and ends with
+    every record stored once."""
+    data_dir = tmp_path / "data"
+    _cli_world(data_dir)
+    packages = copy.deepcopy(full_packages())
+    ckan = FakeCkan(site, packages)
+    for package in packages:
+        package.pop("resources")  # bare entries: one slow package_show each
+    full = {p["id"]: p for p in copy.deepcopy(full_packages())}
+    site.route("/api/action/package_show", lambda r: (time.sleep(0.3), json_reply(
+        {"success": True, "result": full[r.query["id"]]}))[1])
+    d = ["--data-dir", str(data_dir)]
+    env = {**os.environ, "MULU_SECRET_KEY": "test"}
+    env.pop("MULU_DATABASE_URL", None)
+    source = subprocess.run([*MULU, "harvest", "add", *d, "--type",
+                             "ckan", "--url", ckan.url, "--department", PUBLIC_SECURITY],
+                            capture_output=True, text=True, env=env, check=True).stdout.strip()
+    subprocess.run([*MULU, "harvest", "approve", *d, source],
+                   env=env, check=True, capture_output=True)
+    worker = subprocess.Popen([*MULU, "harvest", "run", *d, source],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        shows = [h for h in site.hits if h.path.endswith("package_show")]
+        if len(shows) >= 8:
+            break
+        time.sleep(0.05)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    rerun = subprocess.run([*MULU, "harvest", "run", *d, source,
+                            "--json"], capture_output=True, text=True, env=env)
+    assert rerun.returncode == 0, rerun.stderr
+    report = json.loads(rerun.stdout)
+    counts = report["counts"]
+    assert counts["created"] + counts["unchanged"] == 17 and counts["failed"] == 0
+    assert counts["unchanged"] >= 1
+    first = json.loads(subprocess.run(
+        [*MULU, "harvest", "report", *d, "1", "--json"],
+        capture_output=True, text=True, env=env, check=True).stdout)
+    assert first["status"] == "failed" and "worker" in first["error"]
+    import sqlite3
+
+    with sqlite3.connect(data_dir / "mulu.db") as connection:
+        assert connection.execute("SELECT COUNT(*) FROM datasets").fetchone()[0] == 17
+        assert connection.execute("SELECT COUNT(DISTINCT dataset_id) FROM harvest_provenance"
+                                  ).fetchone()[0] == 17

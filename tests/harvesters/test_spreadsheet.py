@@ -1,0 +1,152 @@
+"""The spreadsheet harvester: real rows of Chinese portal exports, their own headers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import openpyxl
+import pytest
+
+from tests.factories import GOVERNANCE, JUSTICE
+from tests.harvesters.conftest import add_source, count_datasets, datasets, run
+from tests.harvesters.server import FIXTURES
+
+
+def portal_rows(name: str, limit: int | None = None) -> tuple[list[str], list[list[str]]]:
+    rows = json.loads((FIXTURES / "cn-opendata" / name).read_text(encoding="utf-8"))[:limit]
+    header = list(rows[0])
+    return header, [[str(r.get(h, "")) for h in header] for r in rows]
+
+
+def write_xlsx(path, header, rows, *, merges=(), title: str | None = None) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    if title:
+        sheet.append([title])
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    for cells in merges:
+        sheet.merge_cells(cells)
+    workbook.save(path)
+
+
+def write_csv(path, header, rows, encoding="utf-8") -> None:
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows([header, *rows])
+    path.write_bytes(out.getvalue().encode(encoding))
+
+
+def test_real_portal_export_with_its_own_headers(world, tmp_path):
+    """安徽省 portal rows: 标题 / 提供单位 / 开放属性 / 更新频率 / 摘要信息 …; providers matched to
+    known departments by name, unknown ones kept and reported, never dropped."""
+    header, rows = portal_rows("anhui_anhui.json", 120)
+    path = tmp_path / "anhui.xlsx"
+    write_xlsx(path, header, rows, title="安徽省政务数据开放目录")
+    result = run(world, add_source(world, "spreadsheet", str(path)))
+    assert result["counts"]["created"] + result["counts"]["failed"] == 120
+    assert result["counts"]["created"] >= 110, result["errors"]
+    assert result["listing"]["complete"]
+    assert result["unknown_providers"]["省统计局"] > 50
+    found = datasets(world)
+    departments = {d.code: d.id for d in world.services.departments.list()}
+    by_department = {d.department_id for d in found.values()}
+    assert departments[GOVERNANCE] in by_department      # 安徽省数据资源管理局 is known
+    first = world.services.datasets.get(world.admin, next(iter(found.values())).id).as_dict()
+    assert first["open_type"] in ("open", "conditional") and first["update_cycle"]
+    assert first["source_identifier"] == first["title"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_csv_encodings_and_row_hash_incremental(world, tmp_path, encoding):
+    """柳州市 rows: 来源部门, 更新频率, and 开放条件 holding the open type."""
+    header, rows = portal_rows("guangxi_liuzhou.json", 40)
+    path = tmp_path / "liuzhou.csv"
+    write_csv(path, header, rows, encoding)
+    source_id = add_source(world, "spreadsheet", str(path),
+                           config={"defaults": {"classification": "201"}})
+    first = run(world, source_id)
+    assert first["counts"]["created"] == 40, first["errors"]
+    found = datasets(world)
+    view = world.services.datasets.get(world.admin, next(iter(found.values())).id).as_dict()
+    assert view["open_type"] == "open" and view["classification"] == "201"
+    rows[3][header.index("标题")] += "（修订）"
+    rows[4][header.index("更新时间")] = "2024-01-01"
+    write_csv(path, header, rows, encoding)
+    second = run(world, source_id)
+    assert second["counts"] == {"created": 1, "updated": 1, "unchanged": 38, "withdrawn": 1,
+                                "skipped": 0, "failed": 0}
+
+
+def test_rows_without_a_summary_fail_with_the_reason(world, tmp_path):
+    """淮南市 rows have no summary column at all: a domain rule, so every row fails and says
+    why; the 开放属性 typo "无条件开发" falls back to the source's default with a note."""
+    header, rows = portal_rows("anhui_huainan.json")
+    path = tmp_path / "huainan.csv"
+    write_csv(path, header, rows)
+    source_id = add_source(world, "spreadsheet", str(path),
+                           config={"columns": {"数据领域": "keywords"}})
+    result = run(world, source_id)
+    assert result["counts"]["failed"] == 35 and result["status"] == "partial"
+    assert "description" in result["errors"]["record.invalid"]["examples"][0]["reason"]
+
+
+def test_merged_cells_and_empty_rows(world, tmp_path):
+    """A provider cell merged down three rows names all three; empty rows are skipped."""
+    header, rows = portal_rows("anhui_anhui.json", 6)
+    provider = header.index("提供单位")
+    rows[0][provider] = "安徽省司法厅"
+    rows.insert(3, [""] * len(header))
+    rows.append([None] * len(header))
+    path = tmp_path / "merged.xlsx"
+    letter = openpyxl.utils.get_column_letter(provider + 1)
+    write_xlsx(path, header, rows, merges=(f"{letter}2:{letter}4",))
+    result = run(world, add_source(world, "spreadsheet", str(path)))
+    assert result["counts"]["created"] == 6, result["errors"]
+    justice = world.services.departments.by_code(JUSTICE).id
+    titles = {d.title: d.department_id for d in datasets(world).values()}
+    assert [titles[r[header.index("标题")]] for r in rows[:2]] == [justice, justice]
+
+
+def test_an_unreadable_row_fails_alone_and_extra_columns_map(world, tmp_path):
+    header, rows = portal_rows("anhui_anhui.json", 5)
+    rows[1][header.index("发布日期")] = "去年"
+    header[header.index("摘要信息")] = "数据简述"     # not a known header: mapped by the source
+    path = tmp_path / "rows.csv"
+    write_csv(path, header, rows)
+    result = run(world, add_source(world, "spreadsheet", str(path),
+                                   config={"columns": {"数据简述": "description"}}))
+    assert result["counts"]["created"] == 4 and result["counts"]["failed"] == 1
+    assert "日期" in result["errors"]["record.invalid"]["examples"][0]["reason"]
+
+
+def test_resource_codes_identify_rows_and_dedup_across_sources(world, tmp_path):
+    header = ["信息资源代码", "信息资源名称", "信息资源分类", "信息资源摘要", "提供单位", "更新周期"]
+    rows = [["302001/000101", "全省地方性法规目录", "法律法规", "全省现行有效地方性法规。", "安徽省司法厅", "每月"],
+            ["302001/000102", "全省政府规章目录", "法律法规", "全省现行有效政府规章。", "安徽省司法厅", "每月"]]
+    first, second = tmp_path / "a.csv", tmp_path / "b.xlsx"
+    write_csv(first, header, rows)
+    write_xlsx(second, header, rows[1:])
+    a = run(world, add_source(world, "spreadsheet", str(first)))
+    b = run(world, add_source(world, "spreadsheet", str(second)))
+    assert a["counts"]["created"] == 2
+    assert b["counts"]["unchanged"] == 1 and b["counts"]["created"] == 0
+    assert count_datasets(world) == 2
+    view = world.services.datasets.get(world.admin, datasets(world)["302001/000102"].id)
+    assert view.resource_code == "302001/000102"
+
+
+def test_missing_file_is_a_failed_job_that_changes_nothing(world, tmp_path):
+    header, rows = portal_rows("anhui_anhui.json", 5)
+    path = tmp_path / "gone.csv"
+    write_csv(path, header, rows)
+    source_id = add_source(world, "spreadsheet", str(path))
+    assert run(world, source_id)["counts"]["created"] == 5
+    path.unlink()
+    result = run(world, source_id)
+    assert result["status"] == "failed" and result["counts"]["withdrawn"] == 0
+    assert "source.missing" in result["errors"]
+    assert {d.state for d in datasets(world).values()} == {"published"}
