@@ -19,6 +19,7 @@ from catalog import audit, rules
 from catalog.actors import Actor
 from catalog.config import Settings
 from catalog.db import Dataset, DatasetRevision, Department, OutboxEvent, utcnow
+from catalog.departments import writable_department
 from catalog.errors import Conflict, Forbidden, InvalidInput, Message, NotFound, field_error
 from catalog.messages import invalid_from_marshmallow, merge
 from catalog.resource_codes import next_code
@@ -143,6 +144,13 @@ class DatasetService:
         """Store one already validated record in the caller's transaction."""
         department = self._writable_department(session, actor, department_code)
         self._fill_publisher(record, department)
+        dataset = self._create(session, actor, department, record, state="submitted" if submit
+                               else "draft", note=note or "created", action="dataset.create")
+        return self._view(session, dataset, "current")
+
+    def _create(self, session: Session, actor: Actor, department: Department,
+                record: dict[str, Any], *, state: str, note: str, action: str) -> Dataset:
+        """The dataset row, its first revision, its audit entry and outbox event."""
         self._refuse_duplicate(session, department, record)
         if record.get("resource_code"):
             self._refuse_taken_code(session, record["resource_code"], None)
@@ -150,17 +158,19 @@ class DatasetService:
             record["resource_code"] = next_code(session, record["classification"])
         dataset = Dataset(
             id=str(uuid.uuid4()), department_id=department.id,
-            resource_code=record["resource_code"], state="submitted" if submit else "draft",
-            title=record["title"], title_key=rules.title_key(record["title"]),
+            resource_code=record["resource_code"], state=state, title=record["title"],
+            title_key=rules.title_key(record["title"]),
             security_rank=security_rank(record["security_level"]), current_revision=1,
             created_by=actor.user_id, review_note="")
+        if state == "published":
+            _publish(dataset)
         session.add(dataset)
         session.flush()
-        self._add_revision(session, dataset, actor, record, sorted(record), note or "created")
-        audit.record(session, actor, "dataset.create", "dataset", dataset.id,
-                     revision=1, resource_code=dataset.resource_code, state=dataset.state)
+        self._add_revision(session, dataset, actor, record, sorted(record), note)
+        audit.record(session, actor, action, "dataset", dataset.id, revision=1,
+                     resource_code=dataset.resource_code, state=dataset.state)
         self._emit(session, dataset)
-        return self._view(session, dataset, "current")
+        return dataset
 
     def update(self, actor: Actor, dataset_id: str, data: Any, *, submit: bool = False,
                note: str = "") -> DatasetView:
@@ -179,13 +189,8 @@ class DatasetService:
                              if previous.get(name) != record.get(name))
             if not changed and not submit:
                 return self._view(session, dataset, "current")
-            dataset.current_revision += 1
-            dataset.title = record["title"]
-            dataset.title_key = rules.title_key(record["title"])
-            dataset.security_rank = security_rank(record["security_level"])
+            self._new_revision(session, dataset, actor, record, changed, note or "updated")
             dataset.state = "submitted" if submit else "draft"
-            dataset.updated_at = utcnow()
-            self._add_revision(session, dataset, actor, record, changed, note or "updated")
             audit.record(session, actor, "dataset.update", "dataset", dataset.id,
                          revision=dataset.current_revision, changed=changed, state=dataset.state)
             self._emit(session, dataset)
@@ -223,16 +228,11 @@ class DatasetService:
                                         "You cannot review your own department's entries."))
             if revision.author_id is not None and revision.author_id == actor.user_id:
                 raise Forbidden(Message("不能审核自己提交的内容。", "You cannot approve your own entry."))
-            if action == "publish":
-                dataset.state = "published"
-                dataset.published_revision = dataset.current_revision
-                dataset.published_security_rank = dataset.security_rank
-                dataset.published_title = dataset.title
-                dataset.review_note = reason.strip()
-            else:
-                dataset.state = "returned"
-                dataset.review_note = reason.strip()
+            dataset.state = "published" if action == "publish" else "returned"
+            dataset.review_note = reason.strip()
             dataset.updated_at = utcnow()
+            if action == "publish":
+                _publish(dataset)
             audit.record(session, actor, f"dataset.{action}", "dataset", dataset.id,
                          revision=dataset.current_revision, reason=reason.strip())
             self._emit(session, dataset)
@@ -243,12 +243,7 @@ class DatasetService:
             dataset = self._for_update(session, dataset_id, actor)
             if dataset.state == "withdrawn":
                 raise Conflict(Message("该信息资源已撤销。", "The dataset is already withdrawn."))
-            dataset.state = "withdrawn"
-            # a withdrawn dataset has no public revision; coming back needs a new review
-            dataset.published_revision = None
-            dataset.published_security_rank = None
-            dataset.published_title = None
-            dataset.updated_at = utcnow()
+            _unpublish(dataset)
             audit.record(session, actor, "dataset.withdraw", "dataset", dataset.id,
                          reason=reason.strip())
             self._emit(session, dataset)
@@ -261,25 +256,8 @@ class DatasetService:
         transaction (the source's approval stands in for the per-record review)."""
         department = session.get_one(Department, department_id)
         self._fill_harvest_publisher(record, department)
-        self._refuse_duplicate(session, department, record)
-        if record.get("resource_code"):
-            self._refuse_taken_code(session, record["resource_code"], None)
-        else:
-            record["resource_code"] = next_code(session, record["classification"])
-        rank = security_rank(record["security_level"])
-        dataset = Dataset(
-            id=str(uuid.uuid4()), department_id=department.id,
-            resource_code=record["resource_code"], state="published", title=record["title"],
-            title_key=rules.title_key(record["title"]), security_rank=rank, current_revision=1,
-            published_revision=1, published_security_rank=rank, published_title=record["title"],
-            created_by=actor.user_id, review_note="")
-        session.add(dataset)
-        session.flush()
-        self._add_revision(session, dataset, actor, record, sorted(record), note)
-        audit.record(session, actor, "dataset.harvest_create", "dataset", dataset.id, revision=1,
-                     resource_code=dataset.resource_code, note=note)
-        self._emit(session, dataset)
-        return dataset
+        return self._create(session, actor, department, record, state="published", note=note,
+                            action="dataset.harvest_create")
 
     def update_harvested_in(self, session: Session, actor: Actor, dataset_id: str,
                             record: dict[str, Any], *, note: str) -> tuple[str, Dataset]:
@@ -298,16 +276,9 @@ class DatasetService:
             return "unchanged", dataset
         came_back = dataset.state == "withdrawn"
         if changed:
-            dataset.current_revision += 1
-            dataset.title = record["title"]
-            dataset.title_key = rules.title_key(record["title"])
-            dataset.security_rank = security_rank(record["security_level"])
-            self._add_revision(session, dataset, actor, record, changed, note)
+            self._new_revision(session, dataset, actor, record, changed, note)
         dataset.state = "published"
-        dataset.published_revision = dataset.current_revision
-        dataset.published_security_rank = dataset.security_rank
-        dataset.published_title = dataset.title
-        dataset.updated_at = utcnow()
+        _publish(dataset)
         audit.record(session, actor, "dataset.harvest_update", "dataset", dataset.id,
                      revision=dataset.current_revision, changed=changed, came_back=came_back,
                      note=note)
@@ -321,11 +292,7 @@ class DatasetService:
                                   .with_for_update()).one()
         if dataset.state == "withdrawn":
             return False
-        dataset.state = "withdrawn"
-        dataset.published_revision = None
-        dataset.published_security_rank = None
-        dataset.published_title = None
-        dataset.updated_at = utcnow()
+        _unpublish(dataset)
         audit.record(session, actor, "dataset.harvest_withdraw", "dataset", dataset.id,
                      reason=reason)
         self._emit(session, dataset)
@@ -381,22 +348,11 @@ class DatasetService:
     # -- helpers ----------------------------------------------------------------------------
     def _writable_department(self, session: Session, actor: Actor,
                              department_code: str | None) -> Department:
-        if actor.role == "admin":
-            if not department_code:
-                raise field_error("department_code", "管理员登记时必须指定部门。",
-                                  "An administrator must name the department.")
-            department = session.scalar(select(Department).where(Department.code == department_code))
-            if department is None:
-                raise field_error("department_code", "部门不存在。", "Unknown department.")
-            return department
-        if actor.role != "steward" or actor.department_id is None:
+        if actor.role not in ("steward", "admin"):
             raise Forbidden(Message("只有部门数据管理员可以登记信息资源。",
                                     "Only department data stewards register datasets."))
-        department = session.get_one(Department, actor.department_id)
-        if department_code and department_code != department.code:
-            raise Forbidden(Message("只能为本部门登记信息资源。",
-                                    "You can only register datasets of your own department."))
-        return department
+        return writable_department(session, actor, department_code, own_only=Message(
+            "只能为本部门登记信息资源。", "You can only register datasets of your own department."))
 
     def _for_update(self, session: Session, dataset_id: str, actor: Actor) -> Dataset:
         dataset = self._locked(session, dataset_id, actor)
@@ -442,6 +398,15 @@ class DatasetService:
             raise field_error("resource_code", "信息资源代码已被占用。",
                               "This resource code is already taken.")
 
+    def _new_revision(self, session: Session, dataset: Dataset, actor: Actor,
+                      record: dict[str, Any], changed: list[str], note: str) -> None:
+        dataset.current_revision += 1
+        dataset.title = record["title"]
+        dataset.title_key = rules.title_key(record["title"])
+        dataset.security_rank = security_rank(record["security_level"])
+        dataset.updated_at = utcnow()
+        self._add_revision(session, dataset, actor, record, changed, note)
+
     @staticmethod
     def _add_revision(session: Session, dataset: Dataset, actor: Actor, record: dict[str, Any],
                       changed: list[str], note: str) -> None:
@@ -472,6 +437,23 @@ class DatasetService:
             published_revision=dataset.published_revision, record=dict(revision.data),
             created_at=dataset.created_at, updated_at=dataset.updated_at,
             review_note=dataset.review_note if view == "current" else "", view=view)
+
+
+def _publish(dataset: Dataset) -> None:
+    """Make the working copy the revision everyone (within clearance) sees."""
+    dataset.published_revision = dataset.current_revision
+    dataset.published_security_rank = dataset.security_rank
+    dataset.published_title = dataset.title
+    dataset.updated_at = utcnow()
+
+
+def _unpublish(dataset: Dataset) -> None:
+    """Withdraw: no public revision any more; coming back needs a new review or harvest."""
+    dataset.state = "withdrawn"
+    dataset.published_revision = None
+    dataset.published_security_rank = None
+    dataset.published_title = None
+    dataset.updated_at = utcnow()
 
 
 def iso_utc(moment: datetime) -> str:

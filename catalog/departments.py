@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from catalog import audit
 from catalog.actors import Actor
@@ -88,6 +89,26 @@ class DepartmentService:
             audit.record(session, actor, "department.create", "department", department.code,
                          name=department.name, level=department.level)
             return _view(department, {parent_id: values["parent_code"]} if parent_id else {})
+
+
+def writable_department(session: Session, actor: Actor, code: str | None, *,
+                        own_only: Message) -> Department:
+    """The department an actor writes for: administrators name one; everyone else writes for
+    their own (``own_only`` is the refusal when they name another)."""
+    if actor.role == "admin":
+        if not code:
+            raise field_error("department_code", "管理员登记时必须指定部门。",
+                              "An administrator must name the department.")
+        department = session.scalar(select(Department).where(Department.code == code))
+        if department is None:
+            raise field_error("department_code", "部门不存在。", "Unknown department.")
+        return department
+    if actor.department_id is None:
+        raise Forbidden(own_only)
+    department = session.get_one(Department, actor.department_id)
+    if code and code != department.code:
+        raise Forbidden(own_only)
+    return department
 
 
 def _view(department: Department, codes: dict[int, str]) -> DepartmentView:

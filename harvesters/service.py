@@ -21,6 +21,7 @@ from catalog import audit
 from catalog.actors import Actor
 from catalog.datasets import DatasetService, iso_utc
 from catalog.db import Department, HarvestItem, HarvestJob, HarvestSource, utcnow
+from catalog.departments import writable_department
 from catalog.errors import Conflict, Forbidden, Message, NotFound, field_error
 from catalog.messages import invalid_from_marshmallow
 from catalog.store import Store
@@ -103,19 +104,8 @@ class HarvestService:
             return self._view(session, source)
 
     def _department(self, session: Any, actor: Actor, code: str | None) -> Department:
-        if actor.role == "admin":
-            if not code:
-                raise field_error("department_code", "管理员登记时必须指定部门。",
-                                  "An administrator must name the department.")
-            department = session.scalar(select(Department).where(Department.code == code))
-            if department is None:
-                raise field_error("department_code", "部门不存在。", "Unknown department.")
-            return department
-        department = session.get_one(Department, actor.department_id)
-        if code and code != department.code:
-            raise Forbidden(Message("只能为本部门登记采集数据源。",
-                                    "You can only register sources of your own department."))
-        return department
+        return writable_department(session, actor, code, own_only=Message(
+            "只能为本部门登记采集数据源。", "You can only register sources of your own department."))
 
     def review_source(self, actor: Actor, source_id: int, action: str = "approve",
                       note: str = "") -> SourceView:
