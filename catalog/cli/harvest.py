@@ -1,0 +1,137 @@
+"""``mulu harvest`` (采集 sources and jobs) and ``mulu worker`` (issue 3)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from catalog.actors import SYSTEM
+from catalog.cli.common import _services, data_dir_option, friendly_errors
+
+
+@click.group(help="Harvest sources (采集): CKAN portals, DCAT catalogs, catalog spreadsheets.")
+def harvest() -> None:
+    pass
+
+
+def _harvest_source_id(value: str) -> int:
+    if not value.isdigit():
+        raise click.BadParameter("a source id (a number, see `mulu harvest list`)")
+    return int(value)
+
+
+@harvest.command("add", help="Register a source for a department; prints the new source's id. "
+                             "It runs once a reviewer or administrator approved it.")
+@data_dir_option
+@click.option("--type", "type_", required=True, type=click.Choice(["ckan", "dcat", "spreadsheet"]))
+@click.option("--url", default=None, help="the portal, catalog or spreadsheet address")
+@click.option("--file", "file_", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="a spreadsheet file (read again at every run)")
+@click.option("--department", "department_code", required=True,
+              help="统一社会信用代码 of the department the records belong to")
+@click.option("--name", default="")
+@click.option("--schedule", default="manual", show_default=True,
+              type=click.Choice(["manual", "hourly", "daily", "weekly"]))
+@click.option("--default", "defaults", multiple=True, metavar="FIELD=VALUE",
+              help="a default for what the source lacks, e.g. share_type=有条件共享")
+@click.option("--map-org", "organizations", multiple=True, metavar="ORG=CODE",
+              help="map a source organization (CKAN name or title) to a department code")
+@click.option("--config", "config_json", default=None, help="the whole config as JSON")
+@friendly_errors
+def harvest_add(data_dir: str | None, type_: str, url: str | None, file_: str | None,
+                department_code: str, name: str, schedule: str, defaults: tuple[str, ...],
+                organizations: tuple[str, ...], config_json: str | None) -> None:
+    if bool(url) == bool(file_):
+        raise click.UsageError("give exactly one of --url or --file")
+    config: dict[str, Any] = json.loads(config_json) if config_json else {}
+    for option, key in ((defaults, "defaults"), (organizations, "organizations")):
+        for pair in option:
+            field_name, sep, value = pair.partition("=")
+            if not sep:
+                raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}")
+            config.setdefault(key, {})[field_name.strip()] = value.strip()
+    source = _services(data_dir).harvest.add_source(
+        SYSTEM, {"type": type_, "url": url or file_, "department_code": department_code,
+                 "name": name, "schedule": schedule, "config": config}, allow_file=True)
+    click.echo(source.id)
+
+
+@harvest.command("approve", help="Approve a source (its records then publish without review).")
+@data_dir_option
+@click.argument("source")
+@click.option("--note", default="")
+@friendly_errors
+def harvest_approve(data_dir: str | None, source: str, note: str) -> None:
+    view = _services(data_dir).harvest.review_source(SYSTEM, _harvest_source_id(source),
+                                                     "approve", note)
+    click.echo(f"source {view.id} approved: {view.type} {view.url}")
+
+
+@harvest.command("list", help="Every source with its state and last job.")
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True)
+def harvest_list(data_dir: str | None, as_json: bool) -> None:
+    sources = _services(data_dir).harvest.list_sources(SYSTEM)
+    if as_json:
+        click.echo(json.dumps([s.as_dict() for s in sources], ensure_ascii=False, indent=2))
+        return
+    for s in sources:
+        last = s.last_job
+        job = f"job {last['id']} {last['status']}" if last else "never run"
+        click.echo(f"{s.id:>4}  {s.type:<11} {s.state:<9} {s.schedule:<7} {s.department_name}  "
+                   f"{s.url}  ({job})")
+
+
+@harvest.command("run", help="Run a source now and print the report (exit 0 when the job ran, "
+                             "whatever its records' outcomes).")
+@data_dir_option
+@click.argument("source")
+@click.option("--dry-run", is_flag=True, help="Fetch, map and validate; store nothing.")
+@click.option("--full", is_flag=True, help="Process unchanged records too (not incremental).")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Process at most N records.")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def harvest_run(data_dir: str | None, source: str, dry_run: bool, full: bool, limit: int | None,
+                as_json: bool) -> None:
+    from harvesters import report as harvest_report
+    from harvesters.progress import Progress
+
+    services = _services(data_dir)
+    progress = Progress(sys.stderr) if not as_json else None
+    result = services.harvest.run(SYSTEM, _harvest_source_id(source), dry_run=dry_run,
+                                  full=full, limit=limit, progress=progress)
+    if progress is not None:
+        progress.done()
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json
+               else harvest_report.render(result))
+
+
+@harvest.command("report", help="The report of a job: counts, and problems by error type.")
+@data_dir_option
+@click.argument("job", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def harvest_job_report(data_dir: str | None, job: int, as_json: bool) -> None:
+    from harvesters import report as harvest_report
+
+    result = _services(data_dir).harvest.report(SYSTEM, job)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json
+               else harvest_report.render(result))
+
+
+@click.command(help="Run due harvest sources on their schedule and queued jobs; several "
+                    "workers share the work (PostgreSQL row locks, SKIP LOCKED).")
+@data_dir_option
+@click.option("--once", is_flag=True, help="Work off what is due now, then exit.")
+@click.option("--poll", default=5.0, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds between looks for work.")
+def worker(data_dir: str | None, once: bool, poll: float) -> None:
+    from harvesters.worker import Worker
+
+    Worker(_services(data_dir), echo=click.echo).run(once=once, poll=poll)
+
+
+COMMANDS: list[click.Command] = [harvest, worker]

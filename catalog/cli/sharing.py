@@ -1,0 +1,98 @@
+"""``mulu requests`` (共享申请 deadlines) and ``mulu workdays`` (the calendar) — issue 5."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from catalog.actors import SYSTEM
+from catalog.cli.common import _services, data_dir_option, friendly_errors
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _as_of(today: Any) -> Any:
+    """09:00 China time on ``today`` (a --today option), or None for now."""
+    from datetime import datetime, time
+
+    from catalog.sharing.workdays import CHINA
+
+    return None if today is None else datetime.combine(today.date(), time(9, tzinfo=CHINA))
+
+
+@click.group("requests", help="Sharing requests (共享申请): deadlines and escalation.")
+def requests_group() -> None:
+    pass
+
+
+@requests_group.command("overdue", help="Escalate breached requests to the governance reviewers, "
+                        "flag those about to breach, warn of expiring grants; then list every "
+                        "breached request. Run it daily from cron or any scheduler.")
+@data_dir_option
+@click.option("--today", type=_DATE, default=None, help="Run as of this date (YYYY-MM-DD).")
+@click.option("--list-only", is_flag=True, help="Only list; escalate and notify nothing.")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def requests_overdue(data_dir: str | None, today: Any, list_only: bool, as_json: bool) -> None:
+    sharing = _services(data_dir).sharing
+    now = _as_of(today)
+    report = None if list_only else sharing.run_deadlines(now)
+    found = sharing.overdue(SYSTEM, now)
+    if as_json:
+        click.echo(json.dumps({"overdue": found, "run": report.as_dict() if report else None},
+                              ensure_ascii=False))
+        return
+    if report is not None:
+        click.echo(f"escalated {len(report.escalated)}, near breach {len(report.near_breach)}, "
+                   f"grants expiring {len(report.expiring)}, expired {len(report.expired)}, "
+                   f"e-mails sent {report.mailed}")
+    for item in found:
+        late = -(item["working_days_left"] or 0)
+        click.echo(f"{item['id']}  {item['state']:<16} deadline {item['deadline']} "
+                   f"({late} working days late)  {item['dataset']['title']}  "
+                   f"{item['requester_department']['name']} -> "
+                   f"{item['provider_department']['name']}")
+    click.echo(f"{len(found)} breached requests")
+
+
+@click.group("workdays", help="The working-day calendar (法定节假日 and 调休, plus local days).")
+def workdays_group() -> None:
+    pass
+
+
+@workdays_group.command("add", help="Print the date N working days after DATE.")
+@data_dir_option
+@click.argument("date", type=_DATE, metavar="DATE")
+@click.argument("n", type=click.IntRange(0, 3650))
+@friendly_errors
+def workdays_add(data_dir: str | None, date: Any, n: int) -> None:
+    click.echo(_services(data_dir).sharing.add_workdays(date.date(), n).isoformat())
+
+
+@workdays_group.command("set", help="Make DATE a day off (--off) or a working day (--on) in this "
+                        "deployment, or back to the official calendar (--official).")
+@data_dir_option
+@click.argument("date", type=_DATE, metavar="DATE")
+@click.option("--off", "mode", flag_value="off", help="a local holiday")
+@click.option("--on", "mode", flag_value="on", help="a working day")
+@click.option("--official", "mode", flag_value="official", help="drop the local rule")
+@click.option("--note", default="", help="why (shown in `workdays list`)")
+@friendly_errors
+def workdays_set(data_dir: str | None, date: Any, mode: str | None, note: str) -> None:
+    if mode is None:
+        raise click.UsageError("give one of --off, --on or --official")
+    workday = {"off": False, "on": True, "official": None}[mode]
+    _services(data_dir).sharing.set_workday(SYSTEM, date.date(), workday, note)
+    click.echo(f"{date.date().isoformat()}: {mode}")
+
+
+@workdays_group.command("list", help="The deployment's own days.")
+@data_dir_option
+def workdays_list(data_dir: str | None) -> None:
+    for day, workday, note in _services(data_dir).sharing.workday_overrides():
+        click.echo(f"{day.isoformat()}  {'working day' if workday else 'day off':<11}  {note}")
+
+
+COMMANDS: list[click.Command] = [requests_group, workdays_group]
