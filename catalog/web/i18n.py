@@ -27,6 +27,7 @@ UI: dict[str, tuple[str, str]] = {
     "site.name": ("政务信息资源目录", "Government Information Resource Catalog"),
     "nav.home": ("首页", "Home"),
     "nav.datasets": ("信息资源", "Datasets"),
+    "nav.search": ("检索", "Search"),
     "nav.new": ("登记信息资源", "Register a dataset"),
     "nav.review": ("审核队列", "Review queue"),
     "nav.login": ("登录", "Sign in"),
