@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from math import ceil
 from typing import Any, TypeVar
@@ -15,7 +17,16 @@ from catalog.actors import ANONYMOUS, Actor
 from catalog.api.auth import current_actor, require, services
 from catalog.datasets import STATES, DatasetView, RevisionView
 from catalog.departments import DepartmentView
-from catalog.errors import Conflict, Forbidden, InvalidInput, Message, MuluError, NotAuthenticated
+from catalog.errors import (
+    Conflict,
+    FieldErrors,
+    Forbidden,
+    InvalidInput,
+    Message,
+    MuluError,
+    NotAuthenticated,
+    NotFound,
+)
 from catalog.web.forms import (
     ITEM_WIDGETS,
     ITEMS_PREFIX,
@@ -30,7 +41,7 @@ from catalog.web.forms import (
     place_errors,
 )
 from catalog.web.i18n import SESSION_KEY as LANG_KEY
-from catalog.web.i18n import message, remember_lang, template_helpers
+from catalog.web.i18n import message, remember_lang, t, template_helpers
 
 bp = Blueprint("pages", __name__)
 
@@ -245,7 +256,12 @@ def dataset_list() -> str:
 
 
 @bp.get("/datasets/<dataset_id>")
-def dataset_detail(dataset_id: str) -> str:
+def dataset_detail(dataset_id: str) -> Any:
+    return _detail_page(dataset_id)
+
+
+def _detail_page(dataset_id: str, share: dict[str, Any] | None = None,
+                 share_errors: FormErrors | None = None, status: int = 200) -> Any:
     actor = current_actor()
     view = services().datasets.get(actor, dataset_id)
     revisions: list[RevisionView] = services().datasets.revisions(actor, dataset_id)
@@ -258,7 +274,102 @@ def dataset_detail(dataset_id: str) -> str:
         can_edit=editable and view.state != "withdrawn",
         can_submit=editable and view.state in ("draft", "returned"),
         can_withdraw=editable and view.state != "withdrawn",
-        can_review=can_review(actor, view, author))
+        can_review=can_review(actor, view, author),
+        history=sharing_history(actor, dataset_id),
+        can_request=can_request_share(actor, view),
+        share=share or {"data_items": []}, share_errors=share_errors or FormErrors(),
+        deadline_days=services().sharing.settings.sharing_deadline_days), status
+
+
+# -- sharing: the dataset's history and a request form ------------------------------------------
+
+SHAREABLE = ("unconditional", "conditional")
+SHARE_FIELDS = ("purpose", "legal_duty", "target_system", "period_start", "period_end",
+                "contact")
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One audit entry of the dataset's sharing history, ready to show."""
+
+    at: datetime
+    actor: str
+    action: str           # sharing.<action> or grant.<change>; sharing.dispute for disputes
+    relation: str | None  # requester, provider, reviewer or system
+    from_state: str | None
+    to_state: str | None
+    department: Any       # the requesting department (a DepartmentView or its code)
+    reason: str
+    items: list[str]
+    target_system: str
+    period: list[str | None]
+
+
+def sharing_history(actor: Actor, dataset_id: str) -> list[HistoryRow] | None:
+    """What GET /api/datasets/<id>/sharing-history gives the actor, newest first; None when
+    that call refuses them (anonymous visitors)."""
+    try:
+        entries = services().sharing.history(actor, dataset_id)
+    except (NotAuthenticated, Forbidden, NotFound):
+        return None
+    departments = {d.code: d for d in services().departments.list()}
+    requester: dict[str, Any] = {}  # request id -> requesting department, from its filing
+    rows = []
+    for entry in entries:
+        detail = entry["detail"]
+        request_id = detail.get("request") if entry["object_type"] == "sharing_grant" \
+            else entry["object_id"]
+        action = entry["action"]
+        if action == "sharing.file":
+            code = detail.get("requester_department")
+            requester[request_id] = departments.get(code, code)
+            if detail.get("kind") == "dispute":
+                action = "sharing.dispute"
+        rows.append(HistoryRow(
+            at=datetime.fromisoformat(entry["at"]), actor=entry["actor"], action=action,
+            relation=detail.get("role"), from_state=detail.get("from"),
+            to_state=detail.get("to"), department=requester.get(request_id),
+            reason=detail.get("reason") or "", items=list(detail.get("items") or []),
+            target_system=detail.get("target_system") or "",
+            period=list(detail.get("period") or [])))
+    return rows[::-1]
+
+
+def can_request_share(actor: Actor, view: DatasetView) -> bool:
+    """Staff and stewards of another department may request a published, shareable dataset."""
+    return (actor.has_role("staff", "steward") and actor.department_id is not None
+            and not _owns(actor, view) and shown_state(view) == "published"
+            and view.record.get("share_type") in SHAREABLE)
+
+
+@bp.post("/datasets/<dataset_id>/sharing-requests")
+@login_required("staff", "steward")
+def dataset_request_share(dataset_id: str) -> Any:
+    share: dict[str, Any] = {name: request.form.get(name, "").strip() for name in SHARE_FIELDS}
+    share["data_items"] = request.form.getlist("data_items")
+    payload = {k: v for k, v in share.items() if v} | {"dataset_id": dataset_id}
+    try:
+        filed = services().sharing.file(current_actor(), payload)
+    except InvalidInput as exc:
+        return _detail_page(dataset_id, share, _share_errors(exc.errors), 422)
+    except (Conflict, Forbidden) as exc:
+        return _detail_page(dataset_id, share, FormErrors(summary=[("share-form", "", exc.message)]),
+                            exc.status)
+    notify(message("flash.share_granted" if filed["state"] == "granted"
+                   else "flash.share_requested"))
+    return redirect(_detail_url(dataset_id) + "#sharing-history")
+
+
+def _share_errors(errors: FieldErrors) -> FormErrors:
+    """The service's per-field messages placed on the request form."""
+    placed = FormErrors()
+    for key, messages in errors.items():
+        name = key.partition(".")[0]
+        known = name in (*SHARE_FIELDS, "data_items")
+        placed.fields.setdefault(name, []).extend(messages)
+        placed.summary.extend((f"share-{name}" if known else "share-form",
+                               t(f"share.{name}") if known else "", m) for m in messages)
+    return placed
 
 
 # -- registering and changing -------------------------------------------------------------------
