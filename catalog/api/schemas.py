@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from catalog.api.paging import PagedQuerySchema, PageSchema
 from catalog.datasets import REVIEW_ACTIONS, STATES
 from catalog.departments import DepartmentInput
 from catalog.schemas import Text, record_schema, refuse_control_characters
@@ -38,22 +39,14 @@ class DatasetOutSchema(record_schema()):  # type: ignore[misc,valid-type]
     updated_at = fields.String()
 
 
-class DatasetPageSchema(Schema):
+class DatasetPageSchema(PageSchema):
     items = fields.List(fields.Nested(DatasetOutSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
 
 
-class DatasetQuerySchema(Schema):
-    class Meta:
-        unknown = RAISE
-
+class DatasetQuerySchema(PagedQuerySchema):
     department = Text(validate=validate.Length(max=18))
     state = fields.String(validate=validate.OneOf(STATES))
     q = Text(validate=validate.Length(max=200))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
-    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 
 
 class ReviewSchema(Schema):

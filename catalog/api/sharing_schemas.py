@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
+from catalog.api.paging import PagedQuerySchema, PageSchema, StrictSchema
 from catalog.schemas import Text
 from catalog.sharing.grants import GRANT_STATUSES
 from catalog.sharing.machine import ACTIONS, STATES
 from catalog.sharing.queries import FILTERS
 
 
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class RequestQuerySchema(_Strict):
+class RequestQuerySchema(PagedQuerySchema):
     filter = fields.String(validate=validate.OneOf(FILTERS),
                            metadata={"description": "mine | to_review | escalated"})
     state = fields.String(validate=validate.OneOf(STATES))
     dataset = Text(validate=validate.Length(max=36))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
-    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 
 
-class GrantQuerySchema(_Strict):
+class GrantQuerySchema(StrictSchema):
     dataset = Text(validate=validate.Length(max=36))
     department = Text(validate=validate.Length(max=18),
                       metadata={"description": "统一社会信用代码 of the receiving department"})
@@ -34,7 +28,7 @@ class GrantQuerySchema(_Strict):
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 
-class InboxQuerySchema(_Strict):
+class InboxQuerySchema(StrictSchema):
     unread = fields.Boolean(load_default=False)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
@@ -101,11 +95,8 @@ class RequestOutSchema(Schema):
     updated_at = fields.String()
 
 
-class RequestPageSchema(Schema):
+class RequestPageSchema(PageSchema):
     items = fields.List(fields.Nested(RequestOutSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
 
 
 class HistoryEntrySchema(Schema):

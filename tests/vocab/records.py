@@ -1,38 +1,23 @@
-"""The records the vocab tests use (the sample record from the task and one with every field)."""
+"""The records the vocab tests use: the factories' sample record with the fields a registered
+record gets (code, publisher, links), and one with every field."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from tests.factories import RECORD
 from vocab.namespaces import MULU_DATASET
 
 SAMPLE: dict[str, Any] = {
+    **RECORD,
     "title": "省级人口基础信息",
     "title_en": "Provincial basic population information",
     "resource_code": "101001/000001",
-    "classification": "101001",
     "publisher_name": "安徽省公安厅",
     "publisher_code": "11340000003192587A",
-    "description": "全省常住人口基本信息，包括姓名、公民身份号码、性别、出生日期、户籍地址。",
-    "resource_form": "database",
-    "formats": ["CSV", "JSON"],
-    "data_items": [
-        {"name": "姓名", "data_type": "string", "description": "公民姓名"},
-        {"name": "公民身份号码", "data_type": "string"},
-        {"name": "出生日期", "data_type": "date"},
-    ],
-    "share_type": "conditional",
-    "share_condition": "仅限履行法定职责使用",
-    "share_method": "interface",
     "share_basis": "《中华人民共和国居民身份证法》",
-    "open_type": "closed",
     "open_condition": "",
-    "update_cycle": "daily",
-    "issued": "2023-01-05",
-    "modified": "2024-06-30",
     "related": ["101002/000001"],
-    "security_level": "internal",
-    "keywords": ["人口", "户籍"],
     "landing_page": "https://data.ah.gov.cn/dataset/1",
     "source_identifier": "ah-gat-0001",
 }
