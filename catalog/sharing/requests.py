@@ -45,11 +45,24 @@ class Moment:
 
 def file_request(session: Session, settings: Settings, actor: Actor, values: dict[str, Any],
                  at: Moment) -> SharingRequest:
+    """Check, place and announce a new request (a grant at once for 无条件共享)."""
     if actor.department_id is None or actor.role not in ("staff", "steward", "reviewer"):
         raise Forbidden(Message("只有部门工作人员可以为本部门申请共享。",
                                 "Only department staff request data for their department."))
-    dataset = session.get(Dataset, values["dataset_id"]) if rules.is_uuid(values["dataset_id"]) \
-        else None
+    dataset = _requestable_dataset(session, actor, values["dataset_id"])
+    record = session.scalars(select(DatasetRevision.data).where(
+        DatasetRevision.dataset_id == dataset.id,
+        DatasetRevision.number == dataset.published_revision)).one()
+    _check_request(session, actor, dataset, record, values, at)
+    request = _place(session, settings, actor, dataset, record["share_type"], values, at)
+    if request.state == "granted":
+        create_grant(session, request, actor, at.now)
+    _after(session, settings, actor, request, None, at)
+    return request
+
+
+def _requestable_dataset(session: Session, actor: Actor, dataset_id: str) -> Dataset:
+    dataset = session.get(Dataset, dataset_id) if rules.is_uuid(dataset_id) else None
     if dataset is None or view_of(actor, dataset) is None:
         raise field_error("dataset_id", "信息资源不存在或无权查看。",
                           "No such dataset, or you may not see it.")
@@ -59,12 +72,13 @@ def file_request(session: Session, settings: Settings, actor: Actor, values: dic
     if dataset.department_id == actor.department_id:
         raise field_error("dataset_id", "不能申请本部门的信息资源。",
                           "Your department already holds this dataset.")
-    record = session.scalars(select(DatasetRevision.data).where(
-        DatasetRevision.dataset_id == dataset.id,
-        DatasetRevision.number == dataset.published_revision)).one()
-    share_type = record["share_type"]
-    kind = values["kind"]
-    if kind == "request" and share_type == "none":
+    return dataset
+
+
+def _check_request(session: Session, actor: Actor, dataset: Dataset, record: dict[str, Any],
+                   values: dict[str, Any], at: Moment) -> None:
+    """不予共享 only by dispute, the request's own rules, no second open request."""
+    if values["kind"] == "request" and record["share_type"] == "none":
         basis = record.get("share_basis") or "—"
         raise Conflict(Message(f"该信息资源不予共享（依据：{basis}），不能申请；如有异议，可向治理审核员"
                                "提出（kind: dispute）。",
@@ -83,6 +97,12 @@ def file_request(session: Session, settings: Settings, actor: Actor, values: dic
         raise Conflict(Message(f"本部门已为该系统提出同一资源的申请（{duplicate}），尚在办理中。",
                                f"Your department has an open request for this dataset and "
                                f"system ({duplicate})."))
+
+
+def _place(session: Session, settings: Settings, actor: Actor, dataset: Dataset,
+           share_type: str, values: dict[str, Any], at: Moment) -> SharingRequest:
+    """The new request row in its first state, with its audit entry."""
+    kind = values["kind"]
     state = machine.INITIAL["dispute" if kind == "dispute" else share_type]
     request = SharingRequest(
         id=str(uuid.uuid4()), kind=kind, dataset_id=dataset.id,
@@ -105,9 +125,6 @@ def file_request(session: Session, settings: Settings, actor: Actor, values: dic
                  period=[request.period_start.isoformat(), request.period_end.isoformat()],
                  deadline=request.deadline.isoformat() if request.deadline else None,
                  reason=request.last_reason, effective=at.now.isoformat(), **codes)
-    if state == "granted":
-        create_grant(session, request, actor, at.now)
-    _after(session, settings, actor, request, None, at)
     return request
 
 
