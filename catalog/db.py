@@ -255,7 +255,8 @@ class HarvestSource(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     type: Mapped[str] = mapped_column(String(16))  # ckan | dcat | spreadsheet
-    url: Mapped[str] = mapped_column(String(1000))  # http(s) address or an uploaded file's path
+    url: Mapped[str] = mapped_column(String(1000))  # http(s) address or upload:<stored file>
+    file_name: Mapped[str] = mapped_column(String(255), default="")  # an upload's original name
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     config: Mapped[dict[str, Any]] = mapped_column(JSON)  # mapping rules, defaults, limits
     schedule: Mapped[str] = mapped_column(String(16), default="manual")

@@ -1,18 +1,25 @@
 """The job table: create, claim (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), beat, finish, reap.
 
 At most one job per source is queued or running (a partial unique index), so no source ever
-runs twice at once, whatever the number of workers. A job whose worker died is closed by the
-reaper: its heartbeat is stale, its deadline long past, or its process is gone from this host.
+runs twice at once, whatever the number of workers. Each step that changes a job or a source's
+schedule decides under that row's lock (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite:
+``BEGIN IMMEDIATE`` serializes writers) and re-checks its condition in the same transaction, so
+two workers never both claim a job nor both queue one source's scheduled run. A job whose worker
+died is closed by the reaper: its heartbeat is stale, its deadline long past, or its process is
+gone from this host.
+
+The ``now`` parameters let the worker (and tests) run schedules on an injected clock.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +27,7 @@ from catalog.db import HarvestJob, HarvestSource, utcnow
 from catalog.errors import Conflict, Message
 from catalog.store import Store
 
+Clock = Callable[[], datetime]
 ACTIVE = ("queued", "running")
 FINISHED = ("succeeded", "partial", "failed")
 STALE_AFTER = timedelta(minutes=10)
@@ -28,6 +36,7 @@ SCHEDULES: dict[str, timedelta | None] = {
     "manual": None, "hourly": timedelta(hours=1), "daily": timedelta(days=1),
     "weekly": timedelta(weeks=1),
 }
+SCHEDULED = tuple(name for name, interval in SCHEDULES.items() if interval is not None)
 
 
 def worker_id() -> str:
@@ -44,7 +53,8 @@ def create(store: Store, source_id: int, *, status: str, requested_by: str, dry_
                              item_limit=item_limit, requested_by=requested_by, counts={},
                              summary={})
             if status == "running":
-                _mark_running(job)
+                now = utcnow()
+                job.worker, job.started_at, job.heartbeat_at = worker_id(), now, now
             session.add(job)
             session.flush()
             return job.id
@@ -53,24 +63,30 @@ def create(store: Store, source_id: int, *, status: str, requested_by: str, dry_
                                "This source already has a queued or running job.")) from None
 
 
-def _mark_running(job: HarvestJob) -> None:
-    now = utcnow()
-    job.status = "running"
-    job.worker = worker_id()
-    job.started_at = now
-    job.heartbeat_at = now
-
-
-def claim(store: Store) -> int | None:
+def claim(store: Store, now: datetime | None = None) -> int | None:
     """Take the oldest queued job (other workers skip the locked row), or None."""
     with store.transaction() as session:
-        job = session.scalar(select(HarvestJob).where(HarvestJob.status == "queued")
-                             .order_by(HarvestJob.id).limit(1)
-                             .with_for_update(skip_locked=True))
-        if job is None:
-            return None
-        _mark_running(job)
-        return job.id
+        while True:
+            job_id = session.scalar(select(HarvestJob.id).where(HarvestJob.status == "queued")
+                                    .order_by(HarvestJob.id).limit(1)
+                                    .with_for_update(skip_locked=True))
+            if job_id is None:
+                return None
+            if take(session, job_id, now or utcnow()):
+                return job_id
+
+
+def take(session: Session, job_id: int, now: datetime) -> bool:
+    """Mark a queued job running for this worker; False when it is no longer queued.
+
+    The update is conditional, so even a store without row locks never hands one job to two
+    workers: the second update finds the status changed and matches no row."""
+    taken = session.execute(update(HarvestJob)
+                            .where(HarvestJob.id == job_id, HarvestJob.status == "queued")
+                            .values(status="running", worker=worker_id(), started_at=now,
+                                    heartbeat_at=now)
+                            .execution_options(synchronize_session=False))
+    return taken.rowcount == 1  # type: ignore[attr-defined]
 
 
 def beat(session: Session, job_id: int, counts: dict[str, int]) -> None:
@@ -80,17 +96,37 @@ def beat(session: Session, job_id: int, counts: dict[str, int]) -> None:
 
 def finish(store: Store, job_id: int, *, status: str, complete: bool, counts: dict[str, int],
            summary: dict[str, Any], error: str = "") -> None:
+    """Close the job; a scheduled source's next run is one interval after this one ended."""
     with store.transaction() as session:
-        job = session.get_one(HarvestJob, job_id)
-        if job.status not in ACTIVE:  # reaped meanwhile: keep the reaper's verdict
+        job = session.get_one(HarvestJob, job_id, with_for_update=True)
+        if job.status not in ACTIVE:  # reaped or abandoned meanwhile: keep that verdict
             return
         job.status, job.listing_complete = status, complete
         job.counts, job.summary, job.error = dict(counts), summary, error
         job.finished_at = utcnow()
-        source = session.get_one(HarvestSource, job.source_id)
+        source = session.get_one(HarvestSource, job.source_id, with_for_update=True)
         interval = SCHEDULES.get(source.schedule)
         if interval is not None and not job.dry_run:
             source.next_run_at = job.finished_at + interval
+
+
+def abandon(store: Store, job_id: int, why: str) -> bool:
+    """Close a job this process is running but stops before its end (the worker was told to
+    stop); records stored before that are kept. False when it had already ended."""
+    with store.transaction() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # an interrupted batch of this very process may still hold the row for a moment
+            session.execute(text("SET LOCAL lock_timeout = '10s'"))
+        job = session.scalar(select(HarvestJob).where(
+            HarvestJob.id == job_id, HarvestJob.status == "running",
+            HarvestJob.worker == worker_id()).with_for_update())
+        if job is None:
+            return False
+        job.status, job.finished_at = "failed", utcnow()
+        job.error = f"采集进程按要求停止，任务未完成 / the worker was stopped ({why}) before the " \
+                    "job ended; records stored before that are kept"
+        job.summary = {**(job.summary or {}), "abandoned": why}
+        return True
 
 
 def _pid_dead(worker: str) -> bool:
@@ -141,27 +177,49 @@ def reap(store: Store, now: datetime | None = None, stale_after: timedelta = STA
 
 
 def enqueue_due(store: Store, now: datetime | None = None) -> list[int]:
-    """Queue a job for every approved scheduled source whose time has come."""
-    now = now or utcnow()
+    """Queue a job for every approved scheduled source whose time has come; returns the jobs.
+
+    Each source is decided in its own transaction under its row lock, where the job is created
+    and ``next_run_at`` moved together: of several workers looking at once, one queues the run
+    and the others skip the locked row or find it no longer due."""
+    now = (now or utcnow()).astimezone(UTC)  # SQLite compares the stored UTC text
     with store.reading() as session:
-        due = [s.id for s in session.scalars(select(HarvestSource).where(
-            HarvestSource.state == "approved", HarvestSource.next_run_at.is_not(None)))
-            if _aware(s.next_run_at) <= now and SCHEDULES.get(s.schedule) is not None]
+        candidates = list(session.scalars(select(HarvestSource.id).where(
+            HarvestSource.state == "approved", HarvestSource.schedule.in_(SCHEDULED),
+            HarvestSource.next_run_at <= now).order_by(HarvestSource.next_run_at)))
     queued = []
-    for source_id in due:
-        try:
-            queued.append(create(store, source_id, status="queued", requested_by="schedule"))
-        except Conflict:
-            continue
-        with store.transaction() as session:
-            source = session.get_one(HarvestSource, source_id)
-            interval = SCHEDULES[source.schedule]
-            assert interval is not None
-            source.next_run_at = now + interval
+    for source_id in candidates:
+        job_id = enqueue_if_due(store, source_id, now)
+        if job_id is not None:
+            queued.append(job_id)
     return queued
 
 
-def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
+def enqueue_if_due(store: Store, source_id: int, now: datetime) -> int | None:
+    """Queue the source's scheduled run if it is due now and nobody else is deciding it."""
+    try:
+        with store.transaction() as session:
+            source = session.scalar(select(HarvestSource).where(
+                HarvestSource.id == source_id, HarvestSource.state == "approved",
+                HarvestSource.schedule.in_(SCHEDULED), HarvestSource.next_run_at <= now)
+                .with_for_update(skip_locked=True))
+            if source is None:  # another worker holds it, or it is no longer due
+                return None
+            active = session.scalar(select(HarvestJob.id).where(
+                HarvestJob.source_id == source_id, HarvestJob.status.in_(ACTIVE)).limit(1))
+            if active is not None:  # its end moves next_run_at (see finish)
+                return None
+            job = HarvestJob(source_id=source_id, status="queued", requested_by="schedule",
+                             counts={}, summary={})
+            session.add(job)
+            interval = SCHEDULES[source.schedule]
+            assert interval is not None
+            source.next_run_at = now + interval
+            session.flush()
+            return job.id
+    except IntegrityError:  # a manual run was queued in between: nothing changed
+        return None
 
+
+def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

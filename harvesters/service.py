@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from marshmallow import ValidationError
-from sqlalchemy import func, select
+from marshmallow import Schema, ValidationError
+from sqlalchemy import func, select, update
 
 from catalog import audit
 from catalog.actors import Actor
@@ -25,10 +25,11 @@ from catalog.departments import writable_department
 from catalog.errors import Conflict, Forbidden, Message, NotFound, field_error
 from catalog.messages import invalid_from_marshmallow
 from catalog.store import Store
-from harvesters import jobs, report
+from harvesters import jobs, report, uploads
 from harvesters.registry import HARVESTERS
 from harvesters.run import JobRun, Progress
-from harvesters.sources import SourceInput
+from harvesters.sources import REVIEWED, SourceChanges, SourceInput
+from harvesters.uploads import SpreadsheetUpload
 
 SEE_ALL = ("admin", "reviewer")
 
@@ -39,6 +40,7 @@ class SourceView:
     name: str
     type: str
     url: str
+    file_name: str
     department_code: str
     department_name: str
     schedule: str
@@ -67,41 +69,184 @@ class HarvestService:
         self.datasets = datasets
 
     # -- sources ----------------------------------------------------------------------------
-    def add_source(self, actor: Actor, data: Any, *, allow_file: bool = False) -> SourceView:
+    @property
+    def data_dir(self) -> Path:
+        return self.store.settings.data_dir
+
+    def add_source(self, actor: Actor, data: Any, *, allow_file: bool = False,
+                   upload: SpreadsheetUpload | None = None) -> SourceView:
+        """Register a source: an http(s) ``url``, or an ``upload`` (a spreadsheet kept in the
+        data dir). ``allow_file``: a local spreadsheet path read in place (tests, demo)."""
         if actor.role not in ("steward", "admin"):
             raise Forbidden(Message("只有部门数据管理员可以登记采集数据源。",
                                     "Only department data stewards register harvest sources."))
+        values = _load(SourceInput(), data)
+        url = self._checked_url(values["url"], values["type"], upload, allow_file=allow_file)
+        stored = ""
+        if upload is not None:  # another department's steward is refused before the file is read
+            with self.store.reading() as session:
+                self._department(session, actor, values["department_code"])
+            stored = uploads.store(self.data_dir, upload, values["config"])
         try:
-            values = SourceInput().load(data if isinstance(data, dict) else {})
-        except ValidationError as exc:
-            raise invalid_from_marshmallow(exc.messages) from None
-        url = values["url"]
-        if not url.startswith(("http://", "https://")):
-            if not allow_file or values["type"] != "spreadsheet":
-                raise field_error("url", "数据源地址应为 http(s) 网址（文件只能经命令行登记为目录表数据源）。",
-                                  "The URL must be http(s); only spreadsheet sources registered "
-                                  "from the command line may be a file.")
-            if not Path(url).is_file():
-                raise field_error("url", "文件不存在。", "No such file.")
-            url = str(Path(url).resolve())
+            with self.store.transaction() as session:
+                department = self._department(session, actor, values["department_code"])
+                _check_organizations(session, values["config"])
+                url = stored or url
+                file_name = upload.display_name if upload is not None else ""
+                source = HarvestSource(
+                    name=values["name"] or file_name or url.rsplit("/", 1)[-1][:200] or url[:200],
+                    type=values["type"], url=url, file_name=file_name,
+                    department_id=department.id, config=values["config"],
+                    schedule=values["schedule"], state="pending", created_by=actor.user_id,
+                    created_by_name=actor.username)
+                session.add(source)
+                session.flush()
+                audit.record(session, actor, "harvest_source.create", "harvest_source",
+                             str(source.id), type=source.type, url=source.url,
+                             file_name=file_name, department=department.code)
+                return self._view(session, source)
+        except BaseException:
+            if stored:  # nothing registered: no orphan file either
+                uploads.delete(self.data_dir, stored)
+            raise
+
+    @staticmethod
+    def _checked_url(url: str | None, type_: str, upload: SpreadsheetUpload | None, *,
+                     allow_file: bool) -> str:
+        """The url as given, once it is one a source of ``type_`` may have ("" for an upload)."""
+        if upload is not None:
+            if url:
+                raise field_error("url", "地址和上传文件只能给出一个。",
+                                  "Give either a URL or a file, not both.")
+            if type_ != "spreadsheet":
+                raise field_error("type", "上传文件的数据源类型应为 spreadsheet（目录表）。",
+                                  "A source with an uploaded file is of type spreadsheet.")
+            return ""
+        if not url:
+            raise field_error("url", "请填写数据源地址或上传目录表文件。",
+                              "Give the source's URL or upload a spreadsheet file.")
+        if url.startswith(("http://", "https://")):
+            return url
+        if not allow_file or type_ != "spreadsheet" or uploads.is_reference(url):
+            raise uploads.not_a_file()
+        if not Path(url).is_file():
+            raise field_error("url", "文件不存在。", "No such file.")
+        return str(Path(url).resolve())
+
+    def edit_source(self, actor: Actor, source_id: int, data: Any, *,
+                    upload: SpreadsheetUpload | None = None,
+                    allow_file: bool = False) -> SourceView:
+        """Change a source: the fields given (``config`` replaced whole), or its file.
+
+        A new type, address, file or configuration is a new source to the reviewer: an
+        approved (or rejected) source goes back to pending and its queued jobs are cancelled; a
+        new name or schedule needs no approval. A running job goes on with what it read at its
+        start; the change applies from the next run."""
+        changes = _load(SourceChanges(), data)
+        with self.store.reading() as session:
+            current = self._source(session, actor, source_id)
+            self._may_change(actor)
+            type_ = changes.get("type", current.type)
+            config = changes.get("config", current.config)
+            url = current_url = current.url
+            if "url" in changes or upload is not None:
+                url = self._checked_url(changes.get("url"), type_, upload, allow_file=allow_file)
+            elif type_ != "spreadsheet" and not url.startswith(("http://", "https://")):
+                raise field_error("type", "文件数据源只能是 spreadsheet 类型；请同时给出新地址。",
+                                  "A file source is a spreadsheet; give a new URL too.")
+        stored = ""
+        if upload is not None:
+            if uploads.same_content(self.data_dir, current_url, upload):
+                url = current_url  # the very same bytes: nothing to review again
+            else:
+                stored = url = uploads.store(self.data_dir, upload, config)
+        try:
+            view, replaced = self._apply_edit(actor, source_id, changes, url, upload)
+        except BaseException:
+            if stored:
+                uploads.delete(self.data_dir, stored)
+            raise
+        if replaced:
+            uploads.delete(self.data_dir, replaced)
+        return view
+
+    def _apply_edit(self, actor: Actor, source_id: int, changes: dict[str, Any], url: str,
+                    upload: SpreadsheetUpload | None) -> tuple[SourceView, str]:
+        """Store the edit; returns the view and the upload no longer used ("" if none or if a
+        running job may still read it)."""
         with self.store.transaction() as session:
-            department = self._department(session, actor, values["department_code"])
-            codes = set(session.scalars(select(Department.code)))
-            missing = sorted(set((values["config"].get("organizations") or {}).values()) - codes)
-            if missing:
-                raise field_error("config.organizations", f"部门代码不存在：{'、'.join(missing)}",
-                                  f"Unknown department codes: {', '.join(missing)}")
-            source = HarvestSource(
-                name=values["name"] or url.rsplit("/", 1)[-1][:200] or url[:200],
-                type=values["type"], url=url, department_id=department.id,
-                config=values["config"], schedule=values["schedule"], state="pending",
-                created_by=actor.user_id, created_by_name=actor.username)
-            session.add(source)
-            session.flush()
-            audit.record(session, actor, "harvest_source.create", "harvest_source",
-                         str(source.id), type=source.type, url=source.url,
-                         department=department.code)
+            source = self._source(session, actor, source_id, lock=True)
+            if "config" in changes:
+                _check_organizations(session, changes["config"])
+            wanted = {**changes, "url": url}
+            changed = [name for name in ("type", "url", "name", "schedule", "config")
+                       if name in wanted and wanted[name] != getattr(source, name)]
+            file_name = upload.display_name if upload is not None else (
+                source.file_name if url == source.url else "")
+            if file_name != source.file_name:
+                changed.append("file_name")
+            if not changed:
+                return self._view(session, source), ""
+            old_url = source.url
+            for name in changed:
+                setattr(source, name, file_name if name == "file_name" else wanted[name])
+            review_again = any(name in REVIEWED for name in changed)
+            cancelled: list[int] = []
+            if review_again and source.state in ("approved", "rejected", "disabled"):
+                if source.state != "disabled":
+                    source.state = "pending"
+                source.approved_by_name, source.review_note = "", ""
+                source.approved_at = source.next_run_at = None
+                cancelled = _cancel_queued(session, source.id, Message(
+                    "数据源已修改，待重新审批；排队的任务已取消。",
+                    "The source changed and awaits approval again; its queued job was cancelled."))
+            elif "schedule" in changed and source.state == "approved":
+                source.next_run_at = _next_run(session, source)
+            source.updated_at = utcnow()
+            running = session.scalar(select(func.count()).select_from(HarvestJob).where(
+                HarvestJob.source_id == source.id, HarvestJob.status == "running")) or 0
+            audit.record(session, actor, "harvest_source.update", "harvest_source",
+                         str(source.id), changed=changed, review_again=review_again,
+                         state=source.state, url=source.url, cancelled_jobs=cancelled,
+                         running_job=bool(running))
+            replaced = old_url if old_url != source.url and not running else ""
+            return self._view(session, source), replaced if uploads.is_reference(replaced) else ""
+
+    def set_enabled(self, actor: Actor, source_id: int, enabled: bool) -> SourceView:
+        """Disable a source (it never runs; queued jobs are cancelled) or enable it again (as
+        approved if it was, else pending)."""
+        with self.store.transaction() as session:
+            source = self._source(session, actor, source_id, lock=True)
+            self._may_change(actor)
+            if enabled:
+                if source.state != "disabled":
+                    raise Conflict(Message(f"数据源当前状态为 {source.state}，未停用。",
+                                           f"The source is {source.state}, not disabled."))
+                source.state = "approved" if source.approved_at else "pending"
+                if source.state == "approved" and jobs.SCHEDULES.get(source.schedule):
+                    source.next_run_at = _next_run(session, source)
+                cancelled: list[int] = []
+            else:
+                if source.state not in ("approved", "pending"):
+                    raise Conflict(Message(f"数据源当前状态为 {source.state}，不能停用。",
+                                           f"The source is {source.state}; it cannot be "
+                                           "disabled."))
+                source.state, source.next_run_at = "disabled", None
+                cancelled = _cancel_queued(session, source.id, Message(
+                    "数据源已停用；排队的任务已取消。",
+                    "The source was disabled; its queued job was cancelled."))
+            source.updated_at = utcnow()
+            audit.record(session, actor, "harvest_source." + ("enable" if enabled else "disable"),
+                         "harvest_source", str(source.id), state=source.state,
+                         cancelled_jobs=cancelled)
             return self._view(session, source)
+
+    @staticmethod
+    def _may_change(actor: Actor) -> None:
+        if actor.role not in ("steward", "admin"):
+            raise Forbidden(Message("只有本部门数据管理员或管理员可以修改采集数据源。",
+                                    "Only the department's stewards and administrators change "
+                                    "a source."))
 
     def _department(self, session: Any, actor: Actor, code: str | None) -> Department:
         return writable_department(session, actor, code, own_only=Message(
@@ -161,8 +306,18 @@ class HarvestService:
 
     def execute(self, job_id: int, *, progress: Progress | None = None,
                 sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
-        JobRun(self.store, self.datasets, job_id, HARVESTERS, sleep=sleep,
-               progress=progress).execute()
+        with self.store.reading() as session:
+            job = session.get_one(HarvestJob, job_id)
+            state = session.get_one(HarvestSource, job.source_id).state
+        if state != "approved":  # changed or disabled after the job was queued
+            jobs.finish(self.store, job_id, status="failed", complete=False, counts={},
+                        summary={}, error=str(Message(
+                            f"数据源当前状态为 {state}，未运行。",
+                            f"The source is {state} (not approved); the job did not run.")))
+        else:
+            with uploads.rooted(self.data_dir):
+                JobRun(self.store, self.datasets, job_id, HARVESTERS, sleep=sleep,
+                       progress=progress).execute()
         with self.store.reading() as session:
             return report.build(session, job_id)
 
@@ -174,6 +329,9 @@ class HarvestService:
                 raise Forbidden(Message("只有本部门数据管理员或管理员可以运行采集。",
                                         "Only the department's stewards and administrators run "
                                         "harvests."))
+            if source.state == "disabled":
+                raise Conflict(Message("数据源已停用，不能运行。",
+                                       "The source is disabled; it does not run."))
             if source.state != "approved":
                 raise Conflict(Message("数据源尚未通过审批，不能运行。",
                                        "The source is not approved; it cannot run yet."))
@@ -231,11 +389,56 @@ class HarvestService:
         last = session.scalar(select(HarvestJob).where(HarvestJob.source_id == source.id)
                               .order_by(HarvestJob.id.desc()).limit(1))
         return SourceView(
-            source.id, source.name, source.type, source.url, department.code, department.name,
+            source.id, source.name, source.type, uploads.display_url(source.url),
+            source.file_name or _local_name(source.url), department.code, department.name,
             source.schedule, source.state, dict(source.config), source.created_by_name,
             source.approved_by_name, _iso(source.approved_at), source.review_note,
             _iso(source.next_run_at), iso_utc(source.created_at),
             _job_brief(last) if last else None)
+
+
+def _load(schema: Schema, data: Any) -> dict[str, Any]:
+    try:
+        return schema.load(data if isinstance(data, dict) else {})
+    except ValidationError as exc:
+        raise invalid_from_marshmallow(exc.messages) from None
+
+
+def _check_organizations(session: Any, config: dict[str, Any]) -> None:
+    codes = set(session.scalars(select(Department.code)))
+    missing = sorted(set((config.get("organizations") or {}).values()) - codes)
+    if missing:
+        raise field_error("config.organizations", f"部门代码不存在：{'、'.join(missing)}",
+                          f"Unknown department codes: {', '.join(missing)}")
+
+
+def _cancel_queued(session: Any, source_id: int, why: Message) -> list[int]:
+    """Close the source's queued job (a worker has not claimed it) without running it."""
+    queued = list(session.scalars(select(HarvestJob.id).where(
+        HarvestJob.source_id == source_id, HarvestJob.status == "queued")))
+    if queued:
+        session.execute(update(HarvestJob).where(
+            HarvestJob.id.in_(queued), HarvestJob.status == "queued").values(
+            status="failed", finished_at=utcnow(), error=str(why)))
+    return queued
+
+
+def _next_run(session: Any, source: HarvestSource) -> Any:
+    """When an approved source next runs on its (new) schedule: one interval after its last
+    finished job, or now."""
+    interval = jobs.SCHEDULES.get(source.schedule)
+    if interval is None:
+        return None
+    last = session.scalar(select(func.max(HarvestJob.finished_at)).where(
+        HarvestJob.source_id == source.id, HarvestJob.dry_run.is_(False)))
+    return utcnow() if last is None else jobs._aware(last) + interval
+
+
+def _local_name(url: str) -> str:
+    """A local spreadsheet path's file name (tests, demo); "" for any other url."""
+    if url.startswith(("http://", "https://")) or uploads.is_reference(url):
+        return ""
+    return Path(url.removeprefix("file://")).name
 
 
 def _iso(moment: Any) -> str | None:

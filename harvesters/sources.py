@@ -82,11 +82,29 @@ class SourceInput(Schema):
         unknown = RAISE
 
     type = fields.String(required=True, validate=validate.OneOf(TYPES))
-    url = Text(required=True, validate=validate.Length(min=1, max=1000))
+    url = Text(load_default=None, validate=validate.Length(min=1, max=1000),
+               metadata={"description": "http(s) address; none when a file is uploaded"})
     department_code = Text(load_default=None, allow_none=True, validate=validate.Length(equal=18))
     name = Text(load_default="", validate=validate.Length(max=200))
     schedule = fields.String(load_default="manual", validate=validate.OneOf(tuple(SCHEDULES)))
     config = fields.Nested(ConfigSchema, load_default=dict)
+
+
+class SourceChanges(Schema):
+    """What an edit may change; a field left out keeps its value (``config`` is replaced whole)."""
+
+    class Meta:
+        unknown = RAISE
+
+    type = fields.String(validate=validate.OneOf(TYPES))
+    url = Text(validate=validate.Length(min=1, max=1000))
+    name = Text(validate=validate.Length(max=200))
+    schedule = fields.String(validate=validate.OneOf(tuple(SCHEDULES)))
+    config = fields.Nested(ConfigSchema)
+
+
+# a change of any of these is a new source to the reviewer: it needs approval again
+REVIEWED = ("type", "url", "config")
 
 
 def limits_of(config: dict[str, Any]) -> Limits:

@@ -1,60 +1,148 @@
 """``mulu worker``: reap dead jobs, queue due sources, claim and run queued jobs.
 
-Any number of workers share one store: a job is claimed with ``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL (SQLite serializes writers), and a source never has two active jobs.
+Any number of workers, on one machine or many, share one store: a job is claimed with
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite serializes writers) and a conditional update,
+a due source is queued under its row lock, and a source never has two active jobs.
+
+SIGTERM or SIGINT stops the worker: it takes no further job, lets the current one finish for up
+to ``grace`` seconds, then abandons it (closed as failed, records stored so far kept); a second
+signal abandons it at once. A worker killed outright (SIGKILL, a crash) leaves its job to the
+reaper of the next worker.
 """
 
 from __future__ import annotations
 
+import gc
 import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from catalog.db import utcnow
 from harvesters import jobs
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class Abandon(BaseException):
+    """Raised in the running job when the worker must stop now (not an ``Exception``, so the job
+    loop's own error handling does not swallow it)."""
+
+    def __init__(self, why: str):
+        super().__init__(why)
+        self.why = why
 
 
 class Worker:
-    def __init__(self, services: Any, echo: Callable[[str], None] = print):
+    def __init__(self, services: Any, echo: Callable[[str], None] = print,
+                 clock: jobs.Clock = utcnow, grace: float = 30.0):
         self.services = services
         self.echo = echo
+        self.clock = clock
+        self.grace = grace
         self.stopping = False
-
-    def _stop(self, *_: Any) -> None:
-        self.stopping = True
+        self.current: int | None = None  # the job being run
+        self._timer = False  # whether this worker owns SIGALRM (signal handlers installed)
 
     def run_once(self) -> int:
         """Reap, queue what is due, run every claimable job; returns the number run."""
         store = self.services.store
-        for job_id in jobs.reap(store):
+        for job_id in jobs.reap(store, now=self.clock()):
             self.echo(f"reaped job {job_id} (its worker died)")
-        for job_id in jobs.enqueue_due(store):
+        for job_id in jobs.enqueue_due(store, now=self.clock()):
             self.echo(f"queued job {job_id} (scheduled)")
         ran = 0
         while not self.stopping:
             job_id = jobs.claim(store)
             if job_id is None:
                 break
-            result = self.services.harvest.execute(job_id)
-            counts = " ".join(f"{k} {v}" for k, v in result["counts"].items())
-            self.echo(f"job {job_id} (source {result['source']['id']}): {result['status']}  "
-                      f"{counts}")
+            self._execute(job_id)
             ran += 1
         return ran
 
-    def run(self, *, once: bool = False, poll: float = 5.0) -> None:
-        previous = signal.signal(signal.SIGTERM, self._stop)
-        self.echo(f"worker {jobs.worker_id()} started")
+    def _execute(self, job_id: int) -> None:
+        self.current = job_id
+        if self.stopping and self._timer:  # told to stop while claiming it
+            signal.setitimer(signal.ITIMER_REAL, max(self.grace, 0.01))
+        abandoned = ""
         try:
-            while not self.stopping:
-                self.run_once()
-                if once:
-                    break
-                deadline = time.monotonic() + poll
-                while not self.stopping and time.monotonic() < deadline:
-                    time.sleep(min(0.2, poll))
-        except KeyboardInterrupt:
-            pass
+            result = self.services.harvest.execute(job_id)
+        except Abandon as stop:
+            abandoned = stop.why
         finally:
-            signal.signal(signal.SIGTERM, previous)
-            self.echo("worker stopped")
+            self.current = None
+            if self._timer:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        if abandoned:  # outside the except block, so the interrupted frames can be collected
+            self._abandon(job_id, abandoned)
+            return
+        counts = " ".join(f"{k} {v}" for k, v in result["counts"].items())
+        self.echo(f"job {job_id} (source {result['source']['id']}): {result['status']}  {counts}")
+
+    def _abandon(self, job_id: int, why: str) -> None:
+        # the interrupted job's session may still hold its connection (and, on SQLite, the write
+        # lock): collect it so its transaction rolls back before the job is closed
+        gc.collect()
+        try:
+            closed = jobs.abandon(self.services.store, job_id, why)
+        except Exception as exc:  # noqa: BLE001 (the reaper closes it once this process is gone)
+            self.echo(f"job {job_id} abandoned; left to the reaper ({type(exc).__name__}: {exc})")
+            return
+        if closed:
+            self.echo(f"job {job_id} abandoned ({why})")
+
+    # -- stopping ---------------------------------------------------------------------------
+    def stop(self) -> None:
+        """Take no further job (the current one runs to its end); safe from any thread."""
+        self.stopping = True
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        why, again = signal.Signals(signum).name, self.stopping
+        self.stopping = True
+        if self.current is None:
+            return
+        if again or self.grace <= 0:
+            raise Abandon(why)
+        try:  # inside a signal handler: the main thread may be writing to the same stream
+            self.echo(f"{why}: finishing job {self.current} (up to {self.grace:g} s)")
+        except RuntimeError:
+            pass
+        signal.setitimer(signal.ITIMER_REAL, self.grace)
+
+    def _on_alarm(self, _signum: int, _frame: Any) -> None:
+        if self.current is not None:
+            raise Abandon(f"still running {self.grace:g} s after the stop signal")
+
+    @contextmanager
+    def _signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {s: signal.signal(s, self._on_signal) for s in STOP_SIGNALS}
+        previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, self._on_alarm)
+        self._timer = True
+        try:
+            yield
+        finally:
+            self._timer = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    def run(self, *, once: bool = False, poll: float = 5.0) -> None:
+        with self._signals():
+            self.echo(f"worker {jobs.worker_id()} started")
+            try:
+                while not self.stopping:
+                    self.run_once()
+                    if once:
+                        break
+                    deadline = time.monotonic() + poll
+                    while not self.stopping and time.monotonic() < deadline:
+                        time.sleep(min(0.2, poll))
+            except Abandon:
+                pass  # the signal came between two jobs: nothing left to close
+            finally:
+                self.echo("worker stopped")

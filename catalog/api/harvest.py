@@ -1,121 +1,53 @@
-"""/api/harvest: harvest sources (register, approve), jobs (queue, list) and job reports
-(problems grouped by error type; per-record outcomes with the raw payload)."""
+"""/api/harvest: harvest sources (register by URL or with an uploaded spreadsheet, edit,
+approve, disable), jobs (queue, list) and job reports (problems grouped by error type;
+per-record outcomes with the raw payload). Schemas: ``catalog.api.harvest_schemas``."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import flask
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema
 
 from catalog.api.auth import current_actor, require, services
-from catalog.schemas import Text
+from catalog.api.harvest_schemas import (
+    ItemPageSchema,
+    ItemQuerySchema,
+    JobWriteSchema,
+    ReportSchema,
+    SourceEditSchema,
+    SourceFileEditSchema,
+    SourceReviewSchema,
+    SourceSchema,
+    SourceUploadSchema,
+    SourceWriteSchema,
+)
+from catalog.api.imports import _MultipartParser
+from catalog.spreadsheet import MAX_BYTES
+from harvesters.uploads import SpreadsheetUpload
 
 blp = Blueprint("harvest", __name__, url_prefix="/api/harvest",
                 description="数据采集 / harvest sources, jobs and reports")
 
-OUTCOMES = ("created", "updated", "unchanged", "withdrawn", "skipped", "failed")
+PARSER = _MultipartParser()
 
 
-class SourceWriteSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    type = fields.String(required=True, validate=validate.OneOf(("ckan", "dcat", "spreadsheet")))
-    url = Text(required=True, validate=validate.Length(min=1, max=1000),
-               metadata={"description": "http(s) address of the portal, catalog or spreadsheet"})
-    department_code = Text(load_default=None, allow_none=True, validate=validate.Length(max=18))
-    name = Text(load_default="", validate=validate.Length(max=200))
-    schedule = fields.String(load_default="manual",
-                             validate=validate.OneOf(("manual", "hourly", "daily", "weekly")))
-    config = fields.Dict(load_default=dict, metadata={
-        "description": "defaults, organizations (name -> department code), extras, columns, "
-                       "q, fq, format, limits"})
+def _body(json_schema: Schema, form_schema: Schema) -> tuple[dict[str, Any], SpreadsheetUpload | None]:
+    """A JSON body, or a multipart form whose ``file`` is a spreadsheet (read up to the import
+    limit plus one byte, so a larger file is refused as too large)."""
+    if flask.request.mimetype == "multipart/form-data":
+        form = dict(PARSER.parse(form_schema, flask.request, location="files"))
+        upload = form.pop("file")
+        return form, SpreadsheetUpload(upload.stream.read(MAX_BYTES + 1), upload.filename or "")
+    return dict(PARSER.parse(json_schema, flask.request, location="json")), None
 
 
-class SourceSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    type = fields.String()
-    url = fields.String()
-    department_code = fields.String()
-    department_name = fields.String()
-    schedule = fields.String()
-    state = fields.String(metadata={"enum": ["pending", "approved", "rejected"]})
-    config = fields.Dict()
-    created_by = fields.String()
-    approved_by = fields.String()
-    approved_at = fields.String(allow_none=True)
-    review_note = fields.String()
-    next_run_at = fields.String(allow_none=True)
-    created_at = fields.String()
-    last_job = fields.Dict(allow_none=True)
-
-
-class SourceReviewSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    action = fields.String(load_default="approve", validate=validate.OneOf(("approve", "reject")))
-    note = Text(load_default="", validate=validate.Length(max=1000))
-
-
-class JobWriteSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    dry_run = fields.Boolean(load_default=False)
-    full = fields.Boolean(load_default=False)
-    limit = fields.Integer(load_default=None, allow_none=True,
-                           validate=validate.Range(min=1, max=10_000_000))
-
-
-class ReportSchema(Schema):
-    job = fields.Integer()
-    status = fields.String(metadata={"enum": ["queued", "running", "succeeded", "partial",
-                                              "failed"]})
-    dry_run = fields.Boolean()
-    full = fields.Boolean()
-    item_limit = fields.Integer(allow_none=True)
-    requested_by = fields.String()
-    source = fields.Dict()
-    started_at = fields.String(allow_none=True)
-    finished_at = fields.String(allow_none=True)
-    duration_seconds = fields.Float(allow_none=True)
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-    listing = fields.Dict()
-    errors = fields.Dict(metadata={"description": "problems grouped by error type, with examples"})
-    unknown_providers = fields.Dict(keys=fields.String(), values=fields.Integer())
-    error = fields.String()
-
-
-class ItemQuerySchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
-    error_type = Text(validate=validate.Length(max=64))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-
-
-class ItemSchema(Schema):
-    id = fields.Integer()
-    kind = fields.String()
-    remote_id = fields.String()
-    outcome = fields.String()
-    error_type = fields.String()
-    reason = fields.String()
-    dataset_id = fields.String(allow_none=True)
-    raw = fields.String()
-
-
-class ItemPageSchema(Schema):
-    items = fields.List(fields.Nested(ItemSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
+def _request_body(json_schema: type[Schema], form_schema: type[Schema]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": json_schema},
+        "multipart/form-data": {"schema": form_schema}}}}
 
 
 @blp.route("/sources")
@@ -127,19 +59,60 @@ class Sources(MethodView):
         return [s.as_dict() for s in services().harvest.list_sources(current_actor())]
 
     @require("steward", "admin")
-    @blp.arguments(SourceWriteSchema)
+    @blp.doc(**_request_body(SourceWriteSchema, SourceUploadSchema))
     @blp.response(201, SourceSchema)
-    def post(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Register a source of your department; it runs once approved."""
-        return services().harvest.add_source(current_actor(), payload).as_dict()
+    def post(self) -> dict[str, Any]:
+        """Register a source of your department: JSON with an http(s) ``url``, or a multipart
+        form with a spreadsheet ``file`` (kept by Mulu). It runs once approved."""
+        payload, upload = _body(SourceWriteSchema(), SourceUploadSchema())
+        return services().harvest.add_source(current_actor(), payload, upload=upload).as_dict()
 
 
-@blp.route("/sources/<int:source_id>", methods=["GET"])
-@require()
+@blp.route("/sources/<int:source_id>")
+class Source(MethodView):
+    @require()
+    @blp.response(200, SourceSchema)
+    def get(self, source_id: int) -> dict[str, Any]:
+        """One source, with its last job."""
+        return services().harvest.get_source(current_actor(), source_id).as_dict()
+
+    @require("steward", "admin")
+    @blp.doc(**_request_body(SourceEditSchema, SourceFileEditSchema))
+    @blp.response(200, SourceSchema)
+    def patch(self, source_id: int) -> dict[str, Any]:
+        """Change a source (the fields given; ``config`` replaced whole), or replace its file.
+        A new type, url, file or config sends it back for approval; a new name or schedule does
+        not. A running job finishes with what it read; the change applies from the next run."""
+        return _edit(source_id)
+
+    @require("steward", "admin")
+    @blp.doc(**_request_body(SourceEditSchema, SourceFileEditSchema))
+    @blp.response(200, SourceSchema)
+    def put(self, source_id: int) -> dict[str, Any]:
+        """The same as PATCH: the fields given change, the others keep their values."""
+        return _edit(source_id)
+
+
+def _edit(source_id: int) -> dict[str, Any]:
+    changes, upload = _body(SourceEditSchema(), SourceFileEditSchema())
+    return services().harvest.edit_source(current_actor(), source_id, changes,
+                                          upload=upload).as_dict()
+
+
+@blp.route("/sources/<int:source_id>/disable", methods=["POST"])
+@require("steward", "admin")
 @blp.response(200, SourceSchema)
-def source(source_id: int) -> dict[str, Any]:
-    """One source, with its last job."""
-    return services().harvest.get_source(current_actor(), source_id).as_dict()
+def disable_source(source_id: int) -> dict[str, Any]:
+    """Stop a source: it never runs (scheduled or asked) and its queued job is cancelled."""
+    return services().harvest.set_enabled(current_actor(), source_id, False).as_dict()
+
+
+@blp.route("/sources/<int:source_id>/enable", methods=["POST"])
+@require("steward", "admin")
+@blp.response(200, SourceSchema)
+def enable_source(source_id: int) -> dict[str, Any]:
+    """Let a disabled source run again: approved if it was, else pending approval."""
+    return services().harvest.set_enabled(current_actor(), source_id, True).as_dict()
 
 
 @blp.route("/sources/<int:source_id>/review", methods=["POST"])

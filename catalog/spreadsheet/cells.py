@@ -1,27 +1,16 @@
-"""Cell values: one cell as a record value, and the data items of the 信息项 sheet."""
+"""Cell values: one cell as a record value."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, datetime
-from itertools import chain, islice
 from typing import Any
 
 from catalog.errors import Message
-from catalog.rules import title_key
-from catalog.spreadsheet.headers import _find_header, _item_columns, _map_header, _no_header
-from catalog.spreadsheet.model import (
-    _ITEM_FIELDS,
-    _TITLE,
-    HEADER_SCAN_ROWS,
-    ITEMS_SHEET,
-    ParsedSheet,
-    Problem,
-    Row,
-)
+from catalog.spreadsheet.model import _ITEM_FIELDS
+from catalog.spreadsheet.values import canonical
 from vocab.concepts import Scheme, scheme
-from vocab.fields import DATA_ITEM_FIELDS, Field, Kind
+from vocab.fields import Field, Kind
 
 _SPLIT = re.compile(r"[、,，;；/\r\n]+")
 _SPLIT_CODES = re.compile(r"[、,，;；\r\n]+")   # resource codes contain '/'
@@ -55,7 +44,7 @@ def convert(f: Field, value: Any) -> tuple[Any, Message | None]:
 def _scalar(f: Field, value: Any) -> tuple[Any, Message | None]:
     if f.kind is Kind.CONCEPT:
         assert f.scheme
-        return _concept(scheme(f.scheme), _text(value), f)
+        return _concept(scheme(f.scheme), canonical(f.scheme, _text(value)), f)
     if f.kind is Kind.DATE:
         return _date(value)
     return _text(value), None
@@ -127,38 +116,3 @@ def _data_items(text: str) -> tuple[list[dict[str, str]] | None, Message | None]
     if problems:
         return None, Message("".join(m.zh for m in problems), " ".join(m.en for m in problems))
     return items, None
-
-
-# -- the 信息项 sheet --------------------------------------------------------------------------
-
-def _merge_items(sheet: ParsedSheet, rows: Iterator[Row]) -> None:
-    """Append the data items of the 信息项 sheet to the records they name."""
-    head = list(islice(rows, HEADER_SCAN_ROWS))
-    found = _find_header(iter(head), _item_columns(), minimum=2)
-    if found is None:
-        if any(not _blank(v) for _, values in head for v in values):
-            raise _no_header(ITEMS_SHEET)
-        return
-    required = [_TITLE, *(f for f in DATA_ITEM_FIELDS if f.required)]
-    mapping = _map_header(found[1], _item_columns(), required, ParsedSheet(), ITEMS_SHEET)
-    rows = chain((row for row in head if row[0] > found[0]), rows)
-    by_title = {title_key(r["title"]): r for _, r in sheet.records if r.get("title")}
-    for number, values in rows:
-        cells = {name: _text(values[i]) for i, name in mapping.items() if i < len(values)}
-        if not any(cells.values()):
-            continue
-        record = by_title.get(title_key(cells.get("title", "")))
-        if record is None:
-            sheet.problems.append(Problem(number, "title", Message(
-                f"主表中没有名为“{cells.get('title', '')}”的信息资源。",
-                f"No dataset titled '{cells.get('title', '')}' in the main sheet."), ITEMS_SHEET))
-            continue
-        data_type, message = _concept(scheme("data-type"), cells.get("data_type", ""),
-                                      _ITEM_FIELDS["data_type"])
-        if message is not None:
-            sheet.problems.append(Problem(number, "data_type", message, ITEMS_SHEET))
-            continue
-        item = {"name": cells.get("name", ""), "data_type": data_type}
-        if cells.get("description"):
-            item["description"] = cells["description"]
-        record.setdefault("data_items", []).append(item)

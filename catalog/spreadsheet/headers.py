@@ -9,10 +9,10 @@ from functools import cache
 from typing import Any
 
 from catalog.errors import InvalidInput, Message
+from catalog.spreadsheet.columns import IGNORED_COLUMNS, PORTAL_COLUMNS
 from catalog.spreadsheet.model import (
     _FIELD_BY_NAME,
     _ITEM_FIELDS,
-    _TITLE,
     HEADER_SCAN_ROWS,
     MIN_HEADER_MATCHES,
     ParsedSheet,
@@ -21,7 +21,7 @@ from catalog.spreadsheet.model import (
     _file_error,
     _invalid,
 )
-from vocab.fields import DATA_ITEM_FIELDS, FIELDS, Field
+from vocab.fields import FIELDS, Field
 
 _REQUIRED_MARK = re.compile(r"^\*+|(?:\*|\(必填\))+$")
 
@@ -32,17 +32,36 @@ def normalize_header(text: Any) -> str:
     return _REQUIRED_MARK.sub("", folded).lower()
 
 
+def main_column_names(f: Field) -> tuple[str, ...]:
+    """Every header of field ``f``: the field table's first, then those of portal exports."""
+    return (*f.columns, *PORTAL_COLUMNS.get(f.name, ()))
+
+
 @cache
 def _main_columns() -> dict[str, str]:
-    return {normalize_header(column): f.name for f in FIELDS for column in f.columns}
+    return {normalize_header(column): f.name for f in FIELDS for column in main_column_names(f)}
 
 
 @cache
-def _item_columns() -> dict[str, str]:
-    columns = {normalize_header(column): "title" for column in _TITLE.columns}
-    columns.update({normalize_header(column): f.name for f in DATA_ITEM_FIELDS
-                    for column in f.columns})
-    return columns
+def column_rank() -> dict[str, int]:
+    """A header's place among its field's names (0 = the template's): when one file has two
+    headers for one field, the lower rank wins."""
+    ranks: dict[str, int] = {}
+    for f in FIELDS:
+        for rank, column in enumerate(main_column_names(f)):
+            ranks.setdefault(normalize_header(column), rank)
+    return ranks
+
+
+def known_header(text: Any) -> bool:
+    """A header that means a field, or one ignored on purpose (``columns.IGNORED_COLUMNS``)."""
+    header = normalize_header(text)
+    return header in _main_columns() or header in _ignored()
+
+
+@cache
+def _ignored() -> frozenset[str]:
+    return frozenset(normalize_header(column) for column in IGNORED_COLUMNS)
 
 
 def _find_header(rows: Iterator[Row], columns: dict[str, str],

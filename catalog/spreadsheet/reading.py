@@ -11,11 +11,11 @@ from typing import Any
 
 from catalog.errors import Message
 from catalog.rules import title_key
-from catalog.spreadsheet.cells import _blank, _merge_items, convert
+from catalog.spreadsheet.cells import _blank, convert
 from catalog.spreadsheet.headers import _find_header, _main_columns, _map_header, _no_header
+from catalog.spreadsheet.items import ItemRow, attach, is_items_sheet, not_found, read_items
 from catalog.spreadsheet.model import (
     _FIELD_BY_NAME,
-    ITEMS_SHEET,
     LISTS_SHEET,
     MAX_ROWS,
     MAX_UNZIPPED_BYTES,
@@ -86,7 +86,8 @@ def _parse_xlsx(data: bytes) -> ParsedSheet:
                           "Cannot read this .xlsx file: it is damaged or not an Excel workbook.") \
             from None
     try:
-        sheets = [ws for ws in workbook.worksheets if ws.title not in (ITEMS_SHEET, LISTS_SHEET)]
+        sheets = [ws for ws in workbook.worksheets
+                  if ws.title != LISTS_SHEET and not is_items_sheet(ws.title)]
         if not sheets:
             raise _file_error("工作簿中没有信息资源工作表。", "The workbook has no catalog sheet.")
         for ws in sheets:
@@ -94,10 +95,10 @@ def _parse_xlsx(data: bytes) -> ParsedSheet:
         main = next((ws for ws in sheets if _find_header(_xlsx_rows(ws), _main_columns())),
                     sheets[0])
         sheet = _parse_rows(_xlsx_rows(main))
-        if ITEMS_SHEET in workbook.sheetnames:
-            items = workbook[ITEMS_SHEET]
-            items.reset_dimensions()
-            _merge_items(sheet, _xlsx_rows(items))
+        for ws in workbook.worksheets:
+            if is_items_sheet(ws.title):
+                ws.reset_dimensions()
+                _merge_items(sheet, read_items(_xlsx_rows(ws), ws.title), ws.title)
         return sheet
     finally:
         workbook.close()
@@ -116,6 +117,20 @@ def _check_zip(data: bytes) -> None:
                 raise not_xlsx
     except zipfile.BadZipFile:
         raise not_xlsx from None
+
+
+def _merge_items(sheet: ParsedSheet, items: list[ItemRow], sheet_name: str) -> None:
+    """Append the data items of a 信息项 sheet to the records they name."""
+    datasets = [(r.get("resource_code", ""), r.get("title", "")) for _, r in sheet.records]
+    found, lost = attach(items, datasets)
+    for index, rows in sorted(found.items()):
+        record = sheet.records[index][1]
+        for row in rows:
+            if row.problem is not None:
+                sheet.problems.append(row.problem)
+            elif row.item is not None:
+                record.setdefault("data_items", []).append(row.item)
+    sheet.problems.extend(not_found(row, sheet_name) for row in lost)
 
 
 def _xlsx_rows(ws: Any) -> Iterator[Row]:

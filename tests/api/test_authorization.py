@@ -124,6 +124,17 @@ def _new_harvest_source(role: str, _target: dict[str, Any]) -> dict[str, Any]:
     return {"json": payload}
 
 
+def _upload_harvest_source(role: str, target: dict[str, Any]) -> dict[str, Any]:
+    """A spreadsheet source with its file (the bulk import's one-row CSV)."""
+    form = _import(role, target)["data"]
+    form["file"] = (form["file"][0], f"目录-{role}.csv")
+    return {"data": form, "content_type": "multipart/form-data"}
+
+
+def _edit_harvest_source(_role: str, _target: dict[str, Any]) -> dict[str, Any]:
+    return {"json": {"url": f"http://127.0.0.1:9/edited/{next(_titles)}.ttl", "name": "改"}}
+
+
 def _approve(_role: str, _target: dict[str, Any]) -> dict[str, Any]:
     return {"json": {"action": "approve", "note": "矩阵测试"}}
 
@@ -205,6 +216,16 @@ MATRIX: tuple[Row, ...] = (
     *(Row("GET", HARVEST + rule, HARVEST_SEES) for rule in (
         "/sources/<int:source_id>", "/sources/<int:source_id>/jobs", "/jobs/<int:job_id>",
         "/jobs/<int:job_id>/items")),
+    Row("POST", "/api/harvest/sources", only(201, "steward", "steward_other", "admin"),
+        payload=_upload_harvest_source, note="multipart: a spreadsheet source with its file"),
+    *(Row(method, HARVEST + "/sources/<int:source_id>",
+          only(200, "steward", "admin", steward_other=404), payload=_edit_harvest_source,
+          note="an approved source with a queued job: back to pending, the job cancelled")
+      for method in ("PUT", "PATCH")),
+    *(Row("POST", HARVEST + f"/sources/<int:source_id>/{action}",
+          only(200, "steward", "admin", steward_other=404),
+          note="disable: an approved source with a queued job; enable: a disabled one")
+      for action in ("disable", "enable")),
     Row("POST", HARVEST + "/sources/<int:source_id>/review", only(200, "reviewer", "admin"),
         payload=_approve, note="a pending source; reviewers of another department approve"),
     Row("POST", HARVEST + "/sources/<int:source_id>/jobs",
@@ -278,6 +299,8 @@ def _harvest_path(api_world: ApiWorld, row: Row) -> str:
         harvest.review_source(w.reviewer, source.id, "approve")
         if not (row.method == "POST" and row.rule.endswith("/jobs")):
             job = str(harvest.enqueue(w.steward, source.id)["job"])
+        if row.rule.endswith("/enable"):
+            harvest.set_enabled(w.steward, source.id, False)
     return row.rule.replace("<int:source_id>", str(source.id)).replace("<int:job_id>", job)
 
 

@@ -98,6 +98,10 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 pytest.fail(f"mulu demo not healthy after {STARTUP_SECONDS}s:\n"
                             f"{log_path.read_text(errors='replace')}", pytrace=False)
             time.sleep(0.2)
+        started = log_path.read_text(errors="replace")
+        if started.count("succeeded") != 3 or started.count("failed 0") != 3:
+            pytest.fail(f"mulu demo did not harvest its three simulated sources cleanly:\n"
+                        f"{started}", pytrace=False)
         yield base
     finally:
         proc.terminate()

@@ -150,3 +150,84 @@ def test_missing_file_is_a_failed_job_that_changes_nothing(world, tmp_path):
     assert result["status"] == "failed" and result["counts"]["withdrawn"] == 0
     assert "source.missing" in result["errors"]
     assert {d.state for d in datasets(world).values()} == {"published"}
+
+
+def items_workbook(path, main: list[list[str]], items: list[list[str]], *,
+                   sheet: str = "数据项", merges=()) -> None:
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "信息资源目录"
+    for row in main:
+        workbook.active.append(row)
+    extra = workbook.create_sheet(sheet)
+    for row in items:
+        extra.append(row)
+    for cells in merges:
+        extra.merge_cells(cells)
+    workbook.save(path)
+
+
+def test_data_items_sheet_joins_its_datasets(world, tmp_path):
+    """A 数据项 sheet keyed by resource code or title, with a merged title cell over its items,
+    SQL column types and lengths; an item whose dataset is not in the file is a failed item, an
+    unreadable type a note; changing an item updates its dataset on the next run."""
+    main = [["信息资源代码", "信息资源名称", "信息资源分类", "摘要", "提供单位", "更新周期"],
+            ["302001/000101", "全省地方性法规目录", "法律法规", "全省现行有效地方性法规。",
+             "安徽省司法厅", "每月"],
+            ["", "全省律师事务所名录", "司法", "全省律师事务所的名称、地址和执业许可信息。",
+             "安徽省司法厅", "每 3 月"]]
+    items = [["序号", "信息资源代码", "信息资源名称", "字段名称", "字段类型", "数据长度", "是否主键",
+              "说明"],
+             [1, "302001/000101", "", "法规名称", "varchar(200)", "", "否", "法规全称"],
+             [2, "302001/000101", "", "公布日期", "DATE", "", "", ""],
+             [3, "", "全省律师事务所名录", "统一社会信用代码", "CHAR", 18, "是", ""],
+             [4, "", "", "执业许可证号", "VARCHAR2(30)", "", "", ""],
+             [5, "", "", "执业状态", "枚举", "", "", ""],
+             [6, "", "不在本表的资源", "名称", "字符型", "", "", ""]]
+    path = tmp_path / "catalog.xlsx"
+    items_workbook(path, main, items, merges=("C4:C6",))
+    source_id = add_source(world, "spreadsheet", str(path))
+    result = run(world, source_id)
+    assert result["counts"]["created"] == 2 and result["counts"]["failed"] == 1, result["errors"]
+    assert result["listing"]["complete"]
+    lost = result["errors"]["record.not_found"]["examples"][0]
+    assert lost["remote_id"] == "数据项 row 7" and "不在本表的资源" in lost["reason"]
+    found = datasets(world)
+    laws = world.services.datasets.get(world.admin, found["302001/000101"].id).as_dict()
+    assert laws["data_items"] == [
+        {"name": "法规名称", "data_type": "string", "description": "法规全称；长度 200"},
+        {"name": "公布日期", "data_type": "date"}]
+    firms = world.services.datasets.get(
+        world.admin, found["title:全省律师事务所名录"].id).as_dict()
+    assert firms["update_cycle"] == "quarterly"
+    assert firms["data_items"] == [
+        {"name": "统一社会信用代码", "data_type": "string", "description": "长度 18；主键"},
+        {"name": "执业许可证号", "data_type": "string", "description": "长度 30"}]
+    with world.services.store.reading() as session:
+        from sqlalchemy import select
+
+        from catalog.db import HarvestItem
+        reason = session.scalar(select(HarvestItem.reason).where(
+            HarvestItem.remote_id == "title:全省律师事务所名录"))
+    assert "执业状态" in reason and "枚举" in reason
+
+    items[5][4] = "TEXT"
+    items_workbook(path, main, items, merges=("C4:C6",))
+    again = run(world, source_id)
+    assert again["counts"]["updated"] == 1 and again["counts"]["unchanged"] == 1
+    firms = world.services.datasets.get(
+        world.admin, found["title:全省律师事务所名录"].id).as_dict()
+    assert firms["data_items"][-1] == {"name": "执业状态", "data_type": "memo"}
+
+
+def test_an_items_sheet_without_its_columns_is_reported_and_the_rows_still_harvested(
+        world, tmp_path):
+    main = [["信息资源名称", "信息资源分类", "摘要", "更新周期"],
+            ["全省地方性法规目录", "法律法规", "全省现行有效地方性法规。", "每月"]]
+    path = tmp_path / "catalog.xlsx"
+    items_workbook(path, main, [["信息资源名称", "字段名称", "备注"], ["全省地方性法规目录", "名称", ""]],
+                   sheet="信息项")
+    result = run(world, add_source(world, "spreadsheet", str(path)))
+    assert result["counts"]["created"] == 1
+    problem = result["errors"]["payload.invalid_sheet"]["examples"][0]
+    assert problem["remote_id"] == "信息项" and "数据类型" in problem["reason"]
+    assert not result["listing"]["complete"]     # items may be missing: withdraw nothing
