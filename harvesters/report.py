@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from catalog.datasets import iso_utc
 from catalog.db import HarvestItem, HarvestJob, HarvestSource
+from harvesters import uploads
 from harvesters.base import OUTCOMES, SourceSpec, Tally
 
 EXAMPLES_PER_TYPE = 5
@@ -49,7 +50,8 @@ def build(session: Session, job_id: int, *, examples: int = EXAMPLES_PER_TYPE) -
     return {
         "job": job.id, "status": job.status, "dry_run": job.dry_run, "full": job.full,
         "item_limit": job.item_limit, "requested_by": job.requested_by,
-        "source": {"id": source.id, "name": source.name, "type": source.type, "url": source.url},
+        "source": {"id": source.id, "name": source.name, "type": source.type,
+                   "url": uploads.display_url(source.url), "file_name": source.file_name},
         "started_at": iso_utc(job.started_at) if job.started_at else None,
         "finished_at": iso_utc(job.finished_at) if job.finished_at else None,
         "duration_seconds": duration,
@@ -66,7 +68,7 @@ def render(report: dict[str, Any]) -> str:
     """The report as a person reads it in a terminal."""
     source = report["source"]
     lines = [f"采集任务 / harvest job {report['job']} · 数据源 / source {source['id']} "
-             f"({source['type']} {source['url']}) · {report['status']}"
+             f"({source['type']} {source.get('file_name') or source['url']}) · {report['status']}"
              + (" · dry run" if report["dry_run"] else "")
              + (f" · {report['duration_seconds']} s" if report["duration_seconds"] is not None
                 else "")]

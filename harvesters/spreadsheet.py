@@ -45,10 +45,10 @@ class SpreadsheetHarvester(Harvester):
         path = uploads.local_path(url)  # a local file or a stored upload
         if not path.is_file():
             raise errors.SourceMissing("数据源文件不存在。", "The source file is missing.",
-                                       detail=str(path))
+                                       detail=uploads.display_url(url))
         if path.stat().st_size > self.source.limits.max_bytes:
             raise errors.TooLarge("文件超过大小上限。", "The file exceeds the size limit.",
-                                  detail=str(path))
+                                  detail=uploads.display_url(url))
         return path.read_bytes(), path.name
 
     def _columns(self) -> tuple[dict[str, str], dict[str, int]]:

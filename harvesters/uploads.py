@@ -37,9 +37,8 @@ class UploadTooLarge(MuluError):
 
 
 class UnreadableUpload(InvalidInput):
-    """The file is not a spreadsheet Mulu can read: a 400 naming the ``file`` field."""
-
-    status = 400
+    """The file is not a spreadsheet Mulu can read: a 422 naming the ``file`` field, as the
+    catalog spreadsheet import answers the same file."""
 
 
 @dataclass(frozen=True)

@@ -163,6 +163,17 @@ def harvest_approve(data_dir: str | None, source: str, note: str) -> None:
     click.echo(f"source {view.id} approved: {view.type} {_where(view)}")
 
 
+@harvest.command("reject", help="Reject a pending source, with the reason its steward reads.")
+@data_dir_option
+@click.argument("source")
+@click.option("--note", required=True, help="why (required)")
+@friendly_errors
+def harvest_reject(data_dir: str | None, source: str, note: str) -> None:
+    view = _services(data_dir).harvest.review_source(SYSTEM, _harvest_source_id(source),
+                                                     "reject", note)
+    click.echo(f"source {view.id} rejected: {view.review_note}")
+
+
 @harvest.command("list", help="Every source with its state and last job.")
 @data_dir_option
 @click.option("--json", "as_json", is_flag=True)

@@ -225,3 +225,18 @@ def test_cli_edit(data_dir, site):
     assert "disabled" in cli("harvest", "disable", *d, source)
     assert "disabled" in cli("harvest", "run", *d, source, code=2)
     assert "approved" in cli("harvest", "enable", *d, source)
+
+
+def test_cli_reject_needs_a_reason_and_keeps_the_source_from_running(data_dir, site):
+    from tests.harvesters.test_running import _cli_world
+
+    _cli_world(data_dir)
+    d = ("--data-dir", str(data_dir))
+    ckan = FakeCkan(site, full_packages()[:1])
+    source = cli("harvest", "add", *d, "--type", "ckan", "--url", ckan.url, "--department",
+                 PUBLIC_SECURITY).strip()
+    assert "--note" in cli("harvest", "reject", *d, source, code=2)
+    assert "不是本部门门户" in cli("harvest", "reject", *d, source, "--note", "不是本部门门户")
+    listed = json.loads(cli("harvest", "list", *d, "--json"))
+    assert [s["state"] for s in listed if str(s["id"]) == source] == ["rejected"]
+    assert "not approved" in cli("harvest", "run", *d, source, code=2)

@@ -19,7 +19,7 @@ from catalog.cli import main
 from catalog.db import HarvestSource
 from catalog.errors import InvalidInput
 from catalog.spreadsheet import MAX_BYTES
-from harvesters import uploads
+from harvesters import report, uploads
 from harvesters.uploads import SpreadsheetUpload, UploadTooLarge
 from tests.api.conftest import ApiClient
 from tests.factories import MARKET, PUBLIC_SECURITY, World
@@ -135,9 +135,9 @@ def test_oversize_upload_is_413_and_stores_nothing(world, api):
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "old.xls"),   # old Excel
     (b"   \n", "empty.csv"),
 ], ids=["png", "png-named-xlsx", "broken-zip", "no-header", "xls", "empty"])
-def test_not_a_spreadsheet_is_400_on_file_and_stores_nothing(world, api, data, filename):
+def test_not_a_spreadsheet_is_422_on_file_and_stores_nothing(world, api, data, filename):
     response = api["steward"].post("/api/harvest/sources", **form(data, filename))
-    assert response.status_code == 400, response.json
+    assert response.status_code == 422, response.json
     assert list(response.json["errors"]) == ["file"]
     assert response.json["errors"]["file"][0]["zh"] and response.json["errors"]["file"][0]["en"]
     assert stored_files(world) == [] and source_count(world) == 0
@@ -198,7 +198,7 @@ def test_replacing_the_file_needs_approval_again_and_drops_the_old_copy(world, a
     assert stored_files(world) == [replaced.json["url"].removeprefix("upload:")]
     bad = api["steward"].open("PATCH", f"/api/harvest/sources/{created['id']}",
                                **form(b"not, a catalog\n1, 2\n", "v3.csv"))
-    assert bad.status_code == 400 and len(stored_files(world)) == 1
+    assert bad.status_code == 422 and len(stored_files(world)) == 1
     world.services.harvest.review_source(world.reviewer, created["id"])
     second = world.services.harvest.run(world.steward, created["id"], sleep=lambda _s: None)
     assert second["counts"]["created"] == 1 and second["counts"]["withdrawn"] == 1
@@ -258,3 +258,22 @@ def test_cli_add_file_survives_the_original_going_away(data_dir, tmp_path):
     assert "file" in refused and "Traceback" not in refused
     assert "config" in cli("harvest", "add", *d, "--type", "ckan", "--url", "http://x.example/",
                            "--department", MARKET, "--config", "{oops", code=2)
+
+
+def test_reports_name_the_uploaded_file_never_a_server_path(world, api):
+    header, rows = liuzhou(3)
+    created = api["steward"].post("/api/harvest/sources",
+                                  **form(xlsx_bytes(header, rows), "柳州市目录.xlsx",
+                                         config=CONFIG)).json
+    api["reviewer"].post(f"/api/harvest/sources/{created['id']}/review", json={"action": "approve"})
+    data_dir = str(world.services.settings.data_dir)
+    first = world.services.harvest.run(world.steward, created["id"], sleep=lambda _s: None)
+    assert first["source"]["file_name"] == "柳州市目录.xlsx"
+    assert "柳州市目录.xlsx" in report.render(first)
+    for stored in upload_dir(world).iterdir():   # the stored copy is lost on the server
+        stored.unlink()
+    second = world.services.harvest.run(world.steward, created["id"], sleep=lambda _s: None)
+    assert second["status"] == "failed" and "source.missing" in json.dumps(second["errors"])
+    for shown in (json.dumps(second, ensure_ascii=False), report.render(second),
+                  api["steward"].get(f"/api/harvest/jobs/{second['job']}").get_data(as_text=True)):
+        assert data_dir not in shown and "/uploads/" not in shown
