@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.actors import Actor
+from catalog.bulk import insert_rows
 from catalog.db import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -40,6 +41,38 @@ def record(session: Session, actor: Actor, action: str, object_type: str, object
     session.add(entry)
     head.last_hash = digest
     return entry
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry to append with ``record_many``."""
+
+    action: str
+    object_type: str
+    object_id: str
+    detail: dict[str, Any]
+
+
+def record_many(session: Session, actor: Actor, entries: list[Entry]) -> None:
+    """Append ``entries`` in order in the caller's transaction: one lock of the chain head for
+    all of them, the chain computed here, one multi-row INSERT."""
+    if not entries:
+        return
+    session.flush()  # entries added one at a time before these keep their place in the chain
+    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+    previous, rows = head.last_hash, []
+    for entry in entries:
+        at = datetime.now(UTC).isoformat(timespec="microseconds")
+        text = canonical(entry.detail)
+        object_id = str(entry.object_id)
+        digest = entry_hash(previous, at, actor.username, entry.action, entry.object_type,
+                            object_id, text)
+        rows.append({"at": at, "actor": actor.username, "action": entry.action,
+                     "object_type": entry.object_type, "object_id": object_id, "detail": text,
+                     "prev_hash": previous, "hash": digest})
+        previous = digest
+    insert_rows(session, AuditEntry, rows)
+    head.last_hash = previous
 
 
 @dataclass(frozen=True)

@@ -255,7 +255,7 @@ class DatasetService:
         """Store one validated harvested record as a new published dataset, in the caller's
         transaction (the source's approval stands in for the per-record review)."""
         department = session.get_one(Department, department_id)
-        self._fill_harvest_publisher(record, department)
+        fill_harvest_publisher(record, department)
         return self._create(session, actor, department, record, state="published", note=note,
                             action="dataset.harvest_create")
 
@@ -268,7 +268,7 @@ class DatasetService:
         department = session.get_one(Department, dataset.department_id)
         previous = self._revision(session, dataset, dataset.current_revision).data
         record["resource_code"] = dataset.resource_code
-        self._fill_harvest_publisher(record, department)
+        fill_harvest_publisher(record, department)
         self._refuse_duplicate(session, department, record, exclude=dataset.id)
         changed = sorted(name for name in set(previous) | set(record)
                          if previous.get(name) != record.get(name))
@@ -297,13 +297,6 @@ class DatasetService:
                      reason=reason)
         self._emit(session, dataset)
         return True
-
-    @staticmethod
-    def _fill_harvest_publisher(record: dict[str, Any], department: Department) -> None:
-        """An unknown provider keeps its own name (and no code); none at all: the department."""
-        if not record.get("publisher_name"):
-            record["publisher_name"] = department.name
-            record["publisher_code"] = department.code
 
     # -- reads ------------------------------------------------------------------------------
     def get(self, actor: Actor, dataset_id: str) -> DatasetView:
@@ -385,9 +378,7 @@ class DatasetService:
             query = query.where(Dataset.id != exclude)
         other = session.scalar(query)
         if other:
-            raise field_error("title", f"本部门已登记同名信息资源（{other}），名称仅标点或空格不同视为重复。",
-                              f"Your department already registered this title ({other}); names "
-                              "that differ only by punctuation or spaces are duplicates.")
+            raise duplicate_title(other)
 
     @staticmethod
     def _refuse_taken_code(session: Session, code: str, exclude: str | None) -> None:
@@ -437,6 +428,21 @@ class DatasetService:
             published_revision=dataset.published_revision, record=dict(revision.data),
             created_at=dataset.created_at, updated_at=dataset.updated_at,
             review_note=dataset.review_note if view == "current" else "", view=view)
+
+
+def fill_harvest_publisher(record: dict[str, Any], department: Department) -> None:
+    """A harvested record's unknown provider keeps its own name (and no code); none at all:
+    the department."""
+    if not record.get("publisher_name"):
+        record["publisher_name"] = department.name
+        record["publisher_code"] = department.code
+
+
+def duplicate_title(other_code: str) -> InvalidInput:
+    """The refusal of a title the department already registered (as ``other_code``)."""
+    return field_error("title", f"本部门已登记同名信息资源（{other_code}），名称仅标点或空格不同视为重复。",
+                       f"Your department already registered this title ({other_code}); names "
+                       "that differ only by punctuation or spaces are duplicates.")
 
 
 def _publish(dataset: Dataset) -> None:

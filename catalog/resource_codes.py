@@ -6,6 +6,7 @@ A classification above 目 level is padded with zeros (项 ``101`` -> ``101000``
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -49,16 +50,44 @@ def next_code(session: Session, classification: str) -> str:
             return code
 
 
-def _bump(session: Session, prefix: str) -> int:
+def reserve_codes(session: Session, classifications: list[str], *,
+                  avoid: Collection[str] = ()) -> list[str]:
+    """The next unused code for each classification, in order: one sequence bump per prefix
+    for the whole list (a batch of harvested records), then one look-up of the codes taken."""
+    prefixes = [prefix_for(c) for c in classifications]
+    wanted: dict[str, int] = {}
+    for prefix in prefixes:
+        wanted[prefix] = wanted.get(prefix, 0) + 1
+    numbers = {prefix: iter(_reserved(session, prefix, count))
+               for prefix, count in wanted.items()}
+    codes = [f"{prefix}/{next(numbers[prefix]):06d}" for prefix in prefixes]
+    taken = set(session.scalars(select(Dataset.resource_code)
+                                .where(Dataset.resource_code.in_(set(codes))))) | set(avoid)
+    chosen: set[str] = set()
+    for position, code in enumerate(codes):
+        while code in taken or code in chosen:  # handed out by hand or by an older sequence
+            code = next_code(session, classifications[position])
+        codes[position] = code
+        chosen.add(code)
+    return codes
+
+
+def _reserved(session: Session, prefix: str, count: int) -> range:
+    last = _bump(session, prefix, count)
+    return range(last - count + 1, last + 1)
+
+
+def _bump(session: Session, prefix: str, count: int = 1) -> int:
+    """Advance the prefix's sequence by ``count``; the new last number."""
     result = session.execute(
         update(CodeSequence).where(CodeSequence.prefix == prefix)
-        .values(last=CodeSequence.last + 1).returning(CodeSequence.last))
+        .values(last=CodeSequence.last + count).returning(CodeSequence.last))
     number = result.scalar()
     if number is not None:
         return number
     try:
         with session.begin_nested():
-            session.add(CodeSequence(prefix=prefix, last=1))
-        return 1
+            session.add(CodeSequence(prefix=prefix, last=count))
+        return count
     except IntegrityError:
-        return _bump(session, prefix)
+        return _bump(session, prefix, count)

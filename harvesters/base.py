@@ -4,9 +4,11 @@ job's status, its deadline, dry runs, the item limit, incremental skips, per-rec
 
 A job always ends: every error is caught and recorded, the deadline is checked between
 records and bounds every HTTP request, and ``harvesters.jobs.reap`` closes jobs whose worker
-died. Records are committed in small batches (and before every HTTP request, so SQLite's write
-lock is never held across the network): a crash loses at most the outcome rows of one batch,
-never a stored record, and the re-run finds them unchanged.
+died. Records are stored in small batches (``harvesters.run``), each batch in one transaction
+with its provenance, audit entries, outbox events and outcome rows, and a batch is committed
+before every HTTP request, so SQLite's write lock is never held across the network. A crash
+loses at most the records of the batch not yet committed — none of them was stored, and the
+re-run creates them — never a stored record; records committed before it are found unchanged.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from rdflib import BNode, Graph, URIRef
+from rdflib import BNode, URIRef
 from rdflib.term import Node
 
 from harvesters import errors, rdf
@@ -17,13 +17,22 @@ from vocab.profiles import parse_dataset
 from vocab.profiles.base import best_literal
 
 
-def _closure(graph: Graph, subject: Node) -> str:
-    """The dataset's triples and those of the blank nodes it points at, as N-Triples."""
+def _closure(graph: rdf.RdfPage, subject: Node, names: dict[Node, str] | None = None) -> str:
+    """The dataset's triples and those of the blank nodes it points at, as N-Triples
+    (``names``: the page's terms already written, most of them shared by many datasets)."""
+    names = {} if names is None else names
+
+    def n3(term: Node) -> str:
+        name = names.get(term)
+        if name is None:
+            name = names[term] = term.n3()
+        return name
+
     lines, todo, seen = [], [subject], {subject}
     while todo:
         node = todo.pop()
         for _, predicate, obj in graph.triples((node, None, None)):
-            lines.append(f"{node.n3()} {predicate.n3()} {obj.n3()} .")
+            lines.append(f"{n3(node)} {n3(predicate)} {n3(obj)} .")
             if isinstance(obj, BNode) and obj not in seen:
                 seen.add(obj)
                 todo.append(obj)
@@ -61,9 +70,10 @@ class DcatHarvester(Harvester):
                         "翻页期间列表发生变化。", "The listing changed between pages.",
                         detail=f"totalItems {expected} -> {total}"))
                 expected = total
+            names: dict[Node, str] = {}
             for subject in sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=str):
                 listed += 1
-                yield self._remote(graph, subject, url)
+                yield self._remote(graph, subject, url, names)
             url = rdf.next_page(graph, url)
         if expected is not None and listed < expected:
             yield PageProblem(self.source.url, errors.ListingChanged(
@@ -71,7 +81,8 @@ class DcatHarvester(Harvester):
                 detail=f"{listed} of {expected}"))
 
     @staticmethod
-    def _remote(graph: Graph, subject: Node, where: str) -> Remote | PageProblem:
+    def _remote(graph: rdf.RdfPage, subject: Node, where: str,
+                names: dict[Node, str]) -> Remote | PageProblem:
         identifier = best_literal(graph.objects(subject, DCT.identifier), None)
         if isinstance(subject, URIRef):
             remote_id = str(subject)
@@ -81,10 +92,10 @@ class DcatHarvester(Harvester):
             return PageProblem(where, errors.NoIdentifier(
                 "数据集既无 IRI 也无 dct:identifier，无法跟踪。",
                 "A dataset with neither an IRI nor a dct:identifier cannot be tracked."),
-                raw=_closure(graph, subject)[:4000], kind="record")
+                raw=_closure(graph, subject, names)[:4000], kind="record")
         modified = graph.value(subject, DCT.modified)
         return Remote(remote_id, (graph, subject), modified=str(modified or ""),
-                      raw=lambda: _closure(graph, subject))
+                      raw=lambda: _closure(graph, subject, names))
 
     def map(self, remote: Remote) -> Mapped:
         graph, subject = remote.payload

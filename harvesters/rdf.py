@@ -1,6 +1,10 @@
-"""Reading one RDF page safely: pick the syntax, refuse unsafe XML before rdflib sees the
+"""Reading one RDF page safely: pick the syntax, refuse unsafe XML before any parser sees the
 bytes, resolve JSON-LD remote contexts through the bounded fetcher (rdflib would fetch them
-itself, unbounded), and find Hydra's next page."""
+itself, unbounded), and find Hydra's next page.
+
+Turtle, N-Triples and RDF/XML are read by pyoxigraph into a ``fastrdf.TripleIndex`` (several
+times faster than rdflib); a page pyoxigraph refuses is read again by rdflib, which is more
+lenient and whose message names the problem, so what rdflib accepted is still accepted."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 
-from harvesters import errors
+from harvesters import errors, fastrdf
 from harvesters.http import Fetcher, Page
 from vocab.namespaces import HYDRA
 
@@ -83,12 +87,21 @@ def screen_xml(body: bytes) -> None:
         raise errors.InvalidRdf("XML 格式错误。", "Malformed XML.", detail=str(exc)) from None
 
 
-def parse_page(page: Page, fetcher: Fetcher, forced: str | None = None) -> Graph:
+RdfPage = Graph | fastrdf.TripleIndex
+
+
+def parse_page(page: Page, fetcher: Fetcher, forced: str | None = None) -> RdfPage:
     syntax = syntax_of(page, forced)
+    if syntax == "xml":
+        screen_xml(page.body)
+    if fastrdf.supports(syntax):
+        try:
+            return fastrdf.parse(page.body, syntax, page.url)
+        except (SyntaxError, ValueError):
+            pass  # rdflib reads it again: it accepts more, and says what is wrong
     graph = Graph()
     try:
         if syntax == "xml":
-            screen_xml(page.body)
             graph.parse(data=page.body, format="xml", publicID=page.url)
         elif syntax == "json-ld":
             document = _json(page)
@@ -144,7 +157,7 @@ def _context(value: Any, fetcher: Fetcher, cache: dict[str, Any]) -> Any:
     return cache[value]
 
 
-def next_page(graph: Graph, current: str) -> str | None:
+def next_page(graph: RdfPage, current: str) -> str | None:
     """Hydra's next page (``hydra:next`` of a PartialCollectionView, or the older
     ``hydra:nextPage`` of a PagedCollection), as an IRI or a literal."""
     for predicate in (HYDRA.next, HYDRA.nextPage):
@@ -155,7 +168,7 @@ def next_page(graph: Graph, current: str) -> str | None:
     return None
 
 
-def total_items(graph: Graph) -> int | None:
+def total_items(graph: RdfPage) -> int | None:
     for value in graph.objects(None, HYDRA.totalItems):
         try:
             return int(value)

@@ -14,8 +14,11 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from catalog.actors import Actor
+from catalog.bulk import insert_rows
 from catalog.datasets import DatasetService
 from catalog.db import Dataset, HarvestProvenance, utcnow
+from catalog.errors import InvalidInput
+from catalog.harvested import NewDataset, create_published
 
 
 @dataclass
@@ -34,6 +37,18 @@ class Stored:
     outcome: str                 # created | updated | unchanged | skipped
     dataset_id: str
     reason: str = ""
+
+
+@dataclass
+class Incoming:
+    """A mapped, validated record the running source had not listed before."""
+
+    remote_id: str
+    identifiers: tuple[str, ...]
+    record: dict[str, Any]
+    department_id: int
+    fingerprint: str
+    modified: str
 
 
 def load_known(session: Session, source_id: int) -> dict[str, Known]:
@@ -70,6 +85,95 @@ class RecordStore:
         self._add_provenance(session, dataset.id, remote_id, identifiers, fingerprint, modified,
                              primary=True)
         return Stored("created", dataset.id)
+
+    def store_new(self, session: Session, items: list[Incoming]) -> list[Stored | InvalidInput]:
+        """``store`` for a batch of records new to this source, with the same outcomes: one
+        query finds those another source already holds (by identifier, then resource code),
+        the others are created together (``catalog.harvested``), and the provenance rows go
+        in with one INSERT. A database error raises: the caller retries the records alone."""
+        results: list[Stored | InvalidInput | None] = [None] * len(items)
+        matches = self._matches(session, items)
+        provenance: list[dict[str, Any]] = []
+        creating: list[int] = []
+        alone: list[int] = []      # a resource code repeated in the batch: stored after it
+        codes: set[str] = set()
+        for position, item in enumerate(items):
+            match, code = matches[position], item.record.get("resource_code")
+            if match is not None:
+                dataset_id, why = match
+                provenance.append(self._provenance_row(item, dataset_id, primary=False))
+                results[position] = Stored(
+                    "unchanged", dataset_id, f"与已有信息资源相同（{why}），仅记录来源 / same "
+                    f"dataset as an existing one ({why}); provenance added, content not "
+                    "overwritten")
+            elif code and code in codes:
+                alone.append(position)
+            else:
+                codes.update([code] if code else [])
+                creating.append(position)
+        created = create_published(
+            session, self.actor, [NewDataset(items[p].record, items[p].department_id)
+                                  for p in creating], note=f"harvest job {self.job_id}")
+        for position, result in zip(creating, created, strict=True):
+            if isinstance(result, InvalidInput):
+                results[position] = result
+                continue
+            provenance.append(self._provenance_row(items[position], result, primary=True))
+            results[position] = Stored("created", result)
+        insert_rows(session, HarvestProvenance, provenance)
+        for position in alone:
+            item = items[position]
+            try:
+                with session.begin_nested():
+                    results[position] = self.store(
+                        session, remote_id=item.remote_id, identifiers=item.identifiers,
+                        record=item.record, department_id=item.department_id,
+                        fingerprint=item.fingerprint, modified=item.modified, known=None)
+            except InvalidInput as exc:
+                results[position] = exc
+        return [r for r in results if r is not None]
+
+    def _matches(self, session: Session,
+                 items: list[Incoming]) -> list[tuple[str, str] | None]:
+        """``_match`` for every item with two queries."""
+        keys = {k for item in items for k in (item.remote_id, *item.identifiers) if k}
+        first: dict[str, tuple[int, str, str]] = {}   # key -> (row id, dataset id, remote id)
+        for row_id, dataset_id, remote_id, identifier in session.execute(
+                select(HarvestProvenance.id, HarvestProvenance.dataset_id,
+                       HarvestProvenance.remote_id, HarvestProvenance.identifier)
+                .where(HarvestProvenance.source_id != self.source_id,
+                       or_(HarvestProvenance.remote_id.in_(keys),
+                           HarvestProvenance.identifier.in_(keys)))):
+            for key in (remote_id, identifier):
+                if key in keys and (key not in first or row_id < first[key][0]):
+                    first[key] = (row_id, dataset_id, remote_id)
+        codes = {item.record["resource_code"] for item in items
+                 if item.record.get("resource_code")}
+        by_code = dict(session.execute(select(Dataset.resource_code, Dataset.id)
+                                       .where(Dataset.resource_code.in_(codes))).all()) \
+            if codes else {}
+        found: list[tuple[str, str] | None] = []
+        for item in items:
+            rows = [first[k] for k in (item.remote_id, *item.identifiers) if k in first]
+            code = item.record.get("resource_code")
+            if rows:
+                _, dataset_id, remote_id = min(rows)
+                found.append((dataset_id, f"identifier {remote_id}"))
+            elif code and code in by_code:
+                found.append((by_code[code], f"resource code {code}"))
+            else:
+                found.append(None)
+        return found
+
+    def _provenance_row(self, item: Incoming, dataset_id: str, *, primary: bool
+                        ) -> dict[str, Any]:
+        now = utcnow()
+        return {"dataset_id": dataset_id, "source_id": self.source_id,
+                "remote_id": item.remote_id,
+                "identifier": (item.identifiers[0] if item.identifiers else "")[:1000],
+                "remote_modified": item.modified[:64], "row_hash": item.fingerprint,
+                "is_primary": primary, "gone": False, "last_seen_job": self.job_id,
+                "first_seen_at": now, "last_seen_at": now}
 
     def _again(self, session: Session, known: Known, record: dict[str, Any], fingerprint: str,
                modified: str, note: str) -> Stored:

@@ -1,11 +1,19 @@
 """One job's run: the storage side of the job loop in ``harvesters.base`` (batches, outcome
-rows, withdrawals, the final status and report)."""
+rows, withdrawals, the final status and report).
+
+Mapped and validated records wait in a batch (``BATCH_RECORDS``, ``BATCH_SECONDS``, and
+before every HTTP request); a flush stores the batch in one transaction, in listing order:
+runs of records new to the source together (``RecordStore.store_new``: bulk inserts, one
+savepoint), a known record alone (its update, in a savepoint), then the outcome rows and the
+job's heartbeat. When the batch insert fails, its savepoint is rolled back and its records
+are stored one at a time, so one bad record fails alone."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from catalog.actors import Actor
+from catalog.bulk import insert_rows
 from catalog.datasets import DatasetService
 from catalog.db import Department, HarvestItem, HarvestJob, HarvestProvenance, HarvestSource, utcnow
 from catalog.errors import InvalidInput
@@ -21,13 +30,33 @@ from harvesters import errors, jobs, report
 from harvesters.base import Harvester, PageProblem, Remote, SourceSpec, Tally, _flatten, run_listing
 from harvesters.http import Deadline, Fetcher, Limits
 from harvesters.placement import DepartmentRow, Mapped, Normalizer
-from harvesters.records import Known, RecordStore, load_known
+from harvesters.records import Incoming, Known, RecordStore, Stored, load_known
 
 log = logging.getLogger("mulu.harvest")
 BATCH_RECORDS = 200
 BATCH_SECONDS = 1.0
+HEARTBEAT_SECONDS = 30.0   # an idle job (slow pages, no records) still beats this often
 
 Progress = Callable[[dict[str, int]], None]
+
+
+@dataclass
+class Pending:
+    """A record waiting in the batch for the next flush."""
+
+    remote: Remote
+    mapped: Mapped
+    record: dict[str, Any]
+    department_id: int
+    mark: str
+    notes: list[str]
+    known: Known | None
+
+    def incoming(self) -> Incoming:
+        """For the batch insert, which fills in the record (publisher, resource code): a copy,
+        so a record retried alone after a failed batch starts from what was validated."""
+        return Incoming(self.remote.remote_id, self.mapped.identifiers, dict(self.record),
+                        self.department_id, self.mark, self.remote.modified)
 
 
 class JobRun:
@@ -38,9 +67,11 @@ class JobRun:
         self.harvesters, self.sleep, self._progress = harvesters, sleep, progress
         self.tally = Tally()
         self._session: Session | None = None
-        self._opened = 0.0
-        self._items: list[HarvestItem] = []
+        self._opened = time.monotonic()   # the last flush
+        self._items: list[dict[str, Any]] = []
         self._unchanged: list[int] = []
+        self._pending: list[Pending] = []
+        self._flushing = False
         self._load()
 
     # -- setup ------------------------------------------------------------------------------
@@ -104,9 +135,8 @@ class JobRun:
             return
         session = self._write_session()
         for remote_id, dataset_id in self.records.withdraw_missing(session, self.tally.listed):
-            self._add(HarvestItem(job_id=self.job_id, remote_id=remote_id[:1000],
-                                  outcome="withdrawn", dataset_id=dataset_id,
-                                  reason="数据源不再列出 / no longer listed by the source"))
+            self._add(self._row(remote_id, "withdrawn", dataset_id=dataset_id,
+                                reason="数据源不再列出 / no longer listed by the source"))
 
     def _finish(self, error: str) -> None:
         counts = self.tally.counts
@@ -132,58 +162,96 @@ class JobRun:
 
     def item(self, remote: Remote, outcome: str, error_type: str = "", reason: str = "",
              dataset_id: str | None = None) -> None:
-        self._add(HarvestItem(job_id=self.job_id, remote_id=remote.remote_id[:1000],
-                              outcome=outcome, error_type=error_type, reason=reason,
-                              dataset_id=dataset_id, raw=remote.raw_text()))
+        self._add(self._row(remote.remote_id, outcome, error_type=error_type, reason=reason,
+                            dataset_id=dataset_id, raw=remote.raw_text()))
+
+    def _row(self, remote_id: str, outcome: str, *, kind: str = "record", error_type: str = "",
+             reason: str = "", dataset_id: str | None = None, raw: str = "") -> dict[str, Any]:
+        """A ``harvest_items`` row (every column, so the rows insert as one statement)."""
+        return {"job_id": self.job_id, "kind": kind, "remote_id": remote_id[:1000],
+                "outcome": outcome, "error_type": error_type, "reason": reason,
+                "dataset_id": dataset_id, "raw": raw, "created_at": utcnow()}
 
     def page_problem(self, problem: PageProblem) -> None:
         if problem.kind != "record":  # an untrackable record: it can never be withdrawn anyway
             self.tally.incomplete.append(f"{problem.error.error_type} at {problem.where}")
-        self._add(HarvestItem(job_id=self.job_id, kind=problem.kind,
-                              remote_id=problem.where[:1000], outcome="failed",
-                              error_type=problem.error.error_type, reason=problem.error.reason,
-                              raw=problem.raw[:32 * 1024]))
+        self._add(self._row(problem.where, "failed", kind=problem.kind,
+                            error_type=problem.error.error_type, reason=problem.error.reason,
+                            raw=problem.raw[:32 * 1024]))
 
     def keep(self, remote: Remote, mapped: Mapped, record: dict[str, Any], department_id: int,
-              mark: str, notes: list[str], known: Known | None) -> None:
-        session = self._write_session()
+             mark: str, notes: list[str], known: Known | None) -> None:
+        pending = Pending(remote, mapped, record, department_id, mark, notes, known)
+        if self.dry_run:
+            self._store_alone(self._write_session(), pending)
+            return
+        self._pending.append(pending)
+        self._maybe_flush()
+
+    def _store_batch(self, session: Session, batch: list[Pending]) -> None:
+        """Records new to the source, together; alone when the batch insert fails."""
+        nested = session.begin_nested()
+        try:
+            results = self.records.store_new(session, [p.incoming() for p in batch])
+        except Exception as exc:  # noqa: BLE001 (retried record by record below)
+            nested.rollback()
+            log.info("batch insert of %d records failed (%s); storing them one at a time",
+                     len(batch), type(exc).__name__)
+            for pending in batch:
+                self._store_alone(session, pending)
+            return
+        nested.commit()
+        for pending, result in zip(batch, results, strict=True):
+            if isinstance(result, InvalidInput):
+                self.item(pending.remote, "failed", "record.rejected", _flatten(result))
+            else:
+                self._stored(pending, result)
+
+    def _store_alone(self, session: Session, pending: Pending) -> None:
         nested = session.begin_nested()
         try:
             stored = self.records.store(
-                session, remote_id=remote.remote_id, identifiers=mapped.identifiers,
-                record=record, department_id=department_id, fingerprint=mark,
-                modified=remote.modified, known=known)
+                session, remote_id=pending.remote.remote_id,
+                identifiers=pending.mapped.identifiers, record=pending.record,
+                department_id=pending.department_id, fingerprint=pending.mark,
+                modified=pending.remote.modified, known=pending.known)
         except InvalidInput as exc:
             nested.rollback()
-            self.item(remote, "failed", "record.rejected", _flatten(exc))
+            self.item(pending.remote, "failed", "record.rejected", _flatten(exc))
             return
         except Exception as exc:  # noqa: BLE001
             nested.rollback()
-            log.exception("storing %s failed", remote.remote_id)
-            self.item(remote, "failed", "record.store_error", f"{type(exc).__name__}: {exc}")
+            log.exception("storing %s failed", pending.remote.remote_id)
+            self.item(pending.remote, "failed", "record.store_error",
+                      f"{type(exc).__name__}: {exc}")
             return
         if self.dry_run:
             nested.rollback()
         else:
             nested.commit()
-        reason = "; ".join(r for r in (stored.reason, *notes) if r)
+        self._stored(pending, stored)
+
+    def _stored(self, pending: Pending, stored: Stored) -> None:
+        reason = "; ".join(r for r in (stored.reason, *pending.notes) if r)
         keep_id = not (self.dry_run and stored.outcome == "created")
-        self.item(remote, stored.outcome, "", reason, stored.dataset_id if keep_id else None)
+        self.item(pending.remote, stored.outcome, "", reason,
+                  stored.dataset_id if keep_id else None)
 
     def progress(self) -> None:
         if self._progress is not None:
             self._progress(dict(self.tally.counts))
 
     # -- batches ----------------------------------------------------------------------------
-    def _add(self, item: HarvestItem) -> None:
-        self.tally.add(item.outcome)
-        self._items.append(item)
+    def _add(self, row: dict[str, Any]) -> None:
+        self.tally.add(row["outcome"])
+        self._items.append(row)
         self._maybe_flush()
 
     def _maybe_flush(self) -> None:
-        pending = len(self._items) + len(self._unchanged)
-        opened = self._opened if self._session is not None else time.monotonic()
-        if pending >= BATCH_RECORDS or time.monotonic() - opened >= BATCH_SECONDS:
+        if self._flushing:  # outcome rows added while a flush stores the batch go in with it
+            return
+        pending = len(self._items) + len(self._unchanged) + len(self._pending)
+        if pending >= BATCH_RECORDS or time.monotonic() - self._opened >= BATCH_SECONDS:
             self.flush()
 
     def _write_session(self) -> Session:
@@ -191,16 +259,20 @@ class JobRun:
             session = self.store.sessions()
             session.begin()
             session.connection(execution_options={"write": True})
-            self._session, self._opened = session, time.monotonic()
+            self._session = session
         return self._session
 
     def flush(self) -> None:
-        """Commit what is pending (records, outcome rows, the heartbeat)."""
-        if self._session is None and not self._items and not self._unchanged:
+        """Store the waiting records and commit them with what else is pending (outcome rows,
+        unchanged marks, the heartbeat)."""
+        idle = self._session is None and not (self._items or self._unchanged or self._pending)
+        if idle and time.monotonic() - self._opened < HEARTBEAT_SECONDS:
             return
         session = self._write_session()
+        self._flushing = True
         try:
-            session.add_all(self._items)
+            self._store_pending(session)
+            insert_rows(session, HarvestItem, self._items)
             if self._unchanged:
                 session.execute(update(HarvestProvenance)
                                 .where(HarvestProvenance.id.in_(self._unchanged))
@@ -208,13 +280,29 @@ class JobRun:
             jobs.beat(session, self.job_id, self.tally.counts)
             session.commit()
         finally:
+            self._flushing = False
             session.close()
             self._session = None
-            self._items, self._unchanged = [], []
+            self._items, self._unchanged, self._pending = [], [], []
+            self._opened = time.monotonic()
+
+    def _store_pending(self, session: Session) -> None:
+        """In listing order: runs of new records as batches, known ones alone."""
+        run: list[Pending] = []
+        for pending in self._pending:
+            if pending.known is None:
+                run.append(pending)
+                continue
+            if run:
+                self._store_batch(session, run)
+                run = []
+            self._store_alone(session, pending)
+        if run:
+            self._store_batch(session, run)
 
     def _discard(self) -> None:
         if self._session is not None:
             self._session.rollback()
             self._session.close()
             self._session = None
-        self._items, self._unchanged = [], []
+        self._items, self._unchanged, self._pending = [], [], []

@@ -18,9 +18,11 @@ from sqlalchemy import func, select
 
 from catalog.app import create_app
 from catalog.cli import main
-from catalog.db import Dataset, HarvestJob, HarvestProvenance
+from catalog.db import Dataset, HarvestJob, HarvestProvenance, utcnow
 from catalog.errors import Conflict, Forbidden, NotFound
 from harvesters import jobs
+from harvesters import run as run_module
+from harvesters.registry import HARVESTERS
 from harvesters.worker import Worker
 from tests.api.conftest import ApiClient
 from tests.factories import MARKET, PUBLIC_SECURITY
@@ -238,3 +240,23 @@ def test_killed_worker_and_a_rerun_with_correct_counts(tmp_path, site):
         assert connection.execute("SELECT COUNT(*) FROM datasets").fetchone()[0] == 17
         assert connection.execute("SELECT COUNT(DISTINCT dataset_id) FROM harvest_provenance"
                                   ).fetchone()[0] == 17
+
+
+def test_an_idle_job_still_sends_heartbeats(world, site, monkeypatch):
+    """Slow pages with no records in between must not make a live job look dead to a reaper
+    on another machine: the flush before each request beats at least every HEARTBEAT_SECONDS."""
+    source_id = add_source(world, "ckan", FakeCkan(site, full_packages()[:1]).url)
+    store = world.services.store
+    job_id = jobs.create(store, source_id, status="running", requested_by="test")
+    old = utcnow() - timedelta(minutes=9)
+    with store.transaction() as session:
+        session.get_one(HarvestJob, job_id).heartbeat_at = old
+    job = run_module.JobRun(store, world.services.datasets, job_id, HARVESTERS)
+    job.flush()                                   # nothing pending, beat not yet due
+    with store.reading() as session:
+        assert jobs._aware(session.get_one(HarvestJob, job_id).heartbeat_at) == old
+    monkeypatch.setattr(run_module, "HEARTBEAT_SECONDS", 0.0)
+    job.flush()                                   # still nothing pending, but the beat is due
+    with store.reading() as session:
+        assert jobs._aware(session.get_one(HarvestJob, job_id).heartbeat_at) > old + timedelta(minutes=8)
+    assert jobs.reap(store, now=utcnow() + timedelta(minutes=2)) == []
