@@ -80,6 +80,7 @@ class Harvester(ABC):
     def __init__(self, source: SourceSpec, fetcher: Fetcher):
         self.source = source
         self.fetcher = fetcher
+        self.expected: int | None = None   # how many records the source says it lists (progress)
 
     @abstractmethod
     def listing(self) -> Iterator[Remote | PageProblem]:
@@ -179,7 +180,7 @@ def run_listing(job: Any, harvester: Harvester, limit: int | None) -> None:
         job.tally.listed.add(event.remote_id)
         process(job, harvester, event)
         processed += 1
-        job.progress()
+        job.progress(harvester.expected)
 
 
 def clock() -> float:

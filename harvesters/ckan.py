@@ -127,12 +127,12 @@ class CkanHarvester(Harvester):
             pages += 1
             count, results = result["count"], result["results"]
             if expected is None:
-                expected = count
+                expected = self.expected = count
             elif count != expected:
                 yield PageProblem(where, errors.ListingChanged(
                     "翻页期间列表发生变化。", "The listing changed between pages.",
                     detail=f"count {expected} -> {count}"))
-                expected = count
+                expected = self.expected = count
             for package in results:
                 yield self._remote(package, where)
             start += len(results)

@@ -69,7 +69,7 @@ class DcatHarvester(Harvester):
                     yield PageProblem(url, errors.ListingChanged(
                         "翻页期间列表发生变化。", "The listing changed between pages.",
                         detail=f"totalItems {expected} -> {total}"))
-                expected = total
+                expected = self.expected = total
             names: dict[Node, str] = {}
             for subject in sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=str):
                 listed += 1

@@ -37,7 +37,7 @@ BATCH_RECORDS = 200
 BATCH_SECONDS = 1.0
 HEARTBEAT_SECONDS = 30.0   # an idle job (slow pages, no records) still beats this often
 
-Progress = Callable[[dict[str, int]], None]
+Progress = Callable[[dict[str, int], int | None], None]   # counts, records expected
 
 
 @dataclass
@@ -237,9 +237,9 @@ class JobRun:
         self.item(pending.remote, stored.outcome, "", reason,
                   stored.dataset_id if keep_id else None)
 
-    def progress(self) -> None:
+    def progress(self, expected: int | None = None) -> None:
         if self._progress is not None:
-            self._progress(dict(self.tally.counts))
+            self._progress(dict(self.tally.counts), expected)
 
     # -- batches ----------------------------------------------------------------------------
     def _add(self, row: dict[str, Any]) -> None:

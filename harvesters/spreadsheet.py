@@ -89,6 +89,7 @@ class SpreadsheetHarvester(Harvester):
         yield from problems
         keys = [(_text(cells.get("resource_code")), _text(cells.get("title")))
                 for _number, cells in rows]
+        self.expected = len(rows)
         by_row, lost = sheet_items.attach([item for _sheet, item in items], keys)
         sheet_of = {id(item): name for name, item in items}
         for index, (number, cells) in enumerate(rows):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import pty
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from catalog.db import Dataset, HarvestJob, HarvestProvenance, utcnow
 from catalog.errors import Conflict, Forbidden, NotFound
 from harvesters import jobs
 from harvesters import run as run_module
+from harvesters.progress import line
 from harvesters.registry import HARVESTERS
 from harvesters.worker import Worker
 from tests.api.conftest import ApiClient
@@ -260,3 +262,39 @@ def test_an_idle_job_still_sends_heartbeats(world, site, monkeypatch):
     with store.reading() as session:
         assert jobs._aware(session.get_one(HarvestJob, job_id).heartbeat_at) > old + timedelta(minutes=8)
     assert jobs.reap(store, now=utcnow() + timedelta(minutes=2)) == []
+
+
+def test_progress_line_shows_a_bar_when_the_source_says_how_many():
+    counts = {"created": 30, "unchanged": 10, "failed": 2}
+    bar = line(counts, 168, elapsed=2.0)
+    assert "42/168" in bar and "25%" in bar and "[######" in bar and "fai 2" in bar
+    assert "21/s" in bar and "~6 s left" in bar
+    assert "42 records" in line(counts, None, elapsed=2.0)
+
+
+def test_cli_run_draws_a_progress_bar_on_a_terminal(data_dir, site):
+    _cli_world(data_dir)
+    ckan = FakeCkan(site, full_packages())
+    d = ("--data-dir", str(data_dir))
+    source = _cli("harvest", "add", *d, "--type", "ckan", "--url", ckan.url,
+                  "--department", PUBLIC_SECURITY, "--default", "share_type=无条件共享").strip()
+    _cli("harvest", "approve", *d, source)
+    env = {**os.environ, "MULU_SECRET_KEY": "test"}
+    env.pop("MULU_DATABASE_URL", None)
+    master, slave = pty.openpty()
+    with os.fdopen(master, "rb", buffering=0) as terminal:
+        done = subprocess.run([*MULU, "harvest", "run", *d, source], env=env, stderr=slave,
+                              stdout=subprocess.PIPE, timeout=120)
+        os.close(slave)
+        drawn = b""
+        while True:
+            try:
+                chunk = terminal.read(65536)
+            except OSError:      # the pty's other end is closed: all read
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    assert done.returncode == 0 and b"created 17" in done.stdout
+    text = drawn.decode("utf-8", "replace")
+    assert "/17" in text and "harvesting [" in text, text
