@@ -8,6 +8,7 @@ from typing import Any
 from flask_smorest.fields import Upload
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from catalog.api.paging import PagedQuerySchema, PageSchema
 from catalog.schemas import Text
 
 OUTCOMES = ("created", "updated", "unchanged", "withdrawn", "skipped", "failed")
@@ -147,13 +148,9 @@ class ReportSchema(Schema):
     error = fields.String()
 
 
-class ItemQuerySchema(Schema):
-    class Meta:
-        unknown = RAISE
-
+class ItemQuerySchema(PagedQuerySchema):
     outcome = fields.String(validate=validate.OneOf(OUTCOMES))
     error_type = Text(validate=validate.Length(max=64))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -168,8 +165,5 @@ class ItemSchema(Schema):
     raw = fields.String()
 
 
-class ItemPageSchema(Schema):
+class ItemPageSchema(PageSchema):
     items = fields.List(fields.Nested(ItemSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()

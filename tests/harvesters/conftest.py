@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from catalog.cli import main
 from catalog.db import Dataset, HarvestProvenance
 from catalog.services import Services
+from catalog.store import Store
+from tests.conftest import make_settings
 from tests.factories import World, build_world
 from tests.harvesters.server import FIXTURES, Reply, Request, Site, json_reply
 
@@ -107,3 +112,30 @@ class FakeCkan:
                 return json_reply({"help": "", "success": True, "result": package})
         return json_reply({"success": False, "error": {"__type": "Not Found Error",
                                                        "message": "Not found"}}, 404)
+
+
+# -- the command line --------------------------------------------------------------------------
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An embedded data dir for CLI tests (fill it with ``cli_world``)."""
+    monkeypatch.setenv("MULU_SECRET_KEY", "test")
+    monkeypatch.delenv("MULU_DATABASE_URL", raising=False)
+    return tmp_path / "data"
+
+
+def cli_world(data_dir: Path) -> None:
+    """The test world (departments, users) in a migrated SQLite store in ``data_dir``."""
+    settings = make_settings(data_dir.parent).with_overrides(
+        data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'mulu.db'}")
+    store = Store.open(settings)
+    store.upgrade()
+    build_world(Services.build(store))
+    store.close()
+
+
+def cli(*args: str, code: int = 0) -> str:
+    """Run ``mulu ARGS`` in-process; assert its exit code; return what it printed."""
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == code, (result.output, result.exception)
+    return result.output

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -28,7 +27,7 @@ from harvesters.registry import HARVESTERS
 from harvesters.worker import Worker
 from tests.api.conftest import ApiClient
 from tests.factories import MARKET, PUBLIC_SECURITY
-from tests.harvesters.conftest import FakeCkan, add_source, full_packages, run
+from tests.harvesters.conftest import FakeCkan, add_source, cli, cli_world, full_packages, run
 from tests.harvesters.server import Reply, json_reply
 
 
@@ -97,61 +96,34 @@ def test_dedup_across_a_ckan_portal_and_a_dcat_catalog(world, site):
         assert session.scalar(select(func.count()).select_from(HarvestProvenance)) == 2
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("MULU_SECRET_KEY", "test")
-    monkeypatch.delenv("MULU_DATABASE_URL", raising=False)
-    return tmp_path / "data"
-
-
-def _cli(*args: str) -> str:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def _cli_world(data_dir: Path) -> None:
-    from catalog.services import Services
-    from catalog.store import Store
-    from tests.conftest import make_settings
-    from tests.factories import build_world
-
-    settings = make_settings(data_dir.parent).with_overrides(
-        data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'mulu.db'}")
-    store = Store.open(settings)
-    store.upgrade()
-    build_world(Services.build(store))
-    store.close()
-
-
 def test_cli_add_approve_run_list_report(data_dir, site):
-    _cli_world(data_dir)
+    cli_world(data_dir)
     ckan = FakeCkan(site, full_packages())
     d = ("--data-dir", str(data_dir))
-    source = _cli("harvest", "add", *d, "--type", "ckan", "--url", ckan.url,
+    source = cli("harvest", "add", *d, "--type", "ckan", "--url", ckan.url,
                   "--department", PUBLIC_SECURITY, "--default", "share_type=无条件共享",
                   "--map-org", f"birmingham-city-council={MARKET}").strip()
     assert source.isdigit()
     failed = CliRunner().invoke(main, ["harvest", "run", *d, source])
     assert failed.exit_code == 2 and "not approved" in failed.output
-    assert "approved" in _cli("harvest", "approve", *d, source)
-    text = _cli("harvest", "run", *d, source)
+    assert "approved" in cli("harvest", "approve", *d, source)
+    text = cli("harvest", "run", *d, source)
     assert "created 17" in text and "listing complete" in text
-    again = json.loads(_cli("harvest", "run", *d, source, "--json"))
+    again = json.loads(cli("harvest", "run", *d, source, "--json"))
     assert again["counts"]["unchanged"] == 17 and again["status"] == "succeeded"
-    assert "job 2 succeeded" in _cli("harvest", "list", *d)
-    assert "unchanged 17" in _cli("harvest", "report", *d, str(again["job"]))
+    assert "job 2 succeeded" in cli("harvest", "list", *d)
+    assert "unchanged 17" in cli("harvest", "report", *d, str(again["job"]))
 
 
 def test_cli_run_exits_0_when_the_job_ran_whatever_its_outcome(data_dir, site):
-    _cli_world(data_dir)
+    cli_world(data_dir)
     site.route("/api/action/package_search", Reply(b"down", 500, "text/plain"))
     d = ("--data-dir", str(data_dir))
-    source = _cli("harvest", "add", *d, "--type", "ckan", "--url", site.url("/"),
+    source = cli("harvest", "add", *d, "--type", "ckan", "--url", site.url("/"),
                   "--department", PUBLIC_SECURITY, "--config",
                   json.dumps({"limits": {"retries": 0}})).strip()
-    _cli("harvest", "approve", *d, source)
-    report = json.loads(_cli("harvest", "run", *d, source, "--json"))
+    cli("harvest", "approve", *d, source)
+    report = json.loads(cli("harvest", "run", *d, source, "--json"))
     assert report["status"] == "failed" and "http.5xx" in report["errors"]
 
 
@@ -199,7 +171,7 @@ def test_killed_worker_and_a_rerun_with_correct_counts(tmp_path, site):
     """SIGKILL a `mulu harvest run` mid-job; the next run reaps the dead job and ends with
     every record stored once."""
     data_dir = tmp_path / "data"
-    _cli_world(data_dir)
+    cli_world(data_dir)
     packages = copy.deepcopy(full_packages())
     ckan = FakeCkan(site, packages)
     for package in packages:
@@ -273,12 +245,12 @@ def test_progress_line_shows_a_bar_when_the_source_says_how_many():
 
 
 def test_cli_run_draws_a_progress_bar_on_a_terminal(data_dir, site):
-    _cli_world(data_dir)
+    cli_world(data_dir)
     ckan = FakeCkan(site, full_packages())
     d = ("--data-dir", str(data_dir))
-    source = _cli("harvest", "add", *d, "--type", "ckan", "--url", ckan.url,
+    source = cli("harvest", "add", *d, "--type", "ckan", "--url", ckan.url,
                   "--department", PUBLIC_SECURITY, "--default", "share_type=无条件共享").strip()
-    _cli("harvest", "approve", *d, source)
+    cli("harvest", "approve", *d, source)
     env = {**os.environ, "MULU_SECRET_KEY": "test"}
     env.pop("MULU_DATABASE_URL", None)
     master, slave = pty.openpty()

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from catalog.app import create_app
-from catalog.cli import main
 from catalog.db import AuditEntry, HarvestJob
 from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound
 from harvesters import jobs
 from tests.api.conftest import ApiClient
 from tests.factories import JUSTICE, PUBLIC_SECURITY, World
-from tests.harvesters.conftest import FakeCkan, add_source, full_packages, run
+from tests.harvesters.conftest import FakeCkan, add_source, cli, cli_world, full_packages, run
 
 
 def audit_of(w: World, source_id: int) -> list[tuple[str, dict]]:
@@ -187,23 +184,8 @@ def test_api_edit(world, site):
 
 # -- the command line --------------------------------------------------------------------------
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("MULU_SECRET_KEY", "test")
-    monkeypatch.delenv("MULU_DATABASE_URL", raising=False)
-    return tmp_path / "data"
-
-
-def cli(*args: str, code: int = 0) -> str:
-    result = CliRunner().invoke(main, list(args))
-    assert result.exit_code == code, (result.output, result.exception)
-    return result.output
-
-
 def test_cli_edit(data_dir, site):
-    from tests.harvesters.test_running import _cli_world
-
-    _cli_world(data_dir)
+    cli_world(data_dir)
     d = ("--data-dir", str(data_dir))
     ckan = FakeCkan(site, full_packages()[:2])
     source = cli("harvest", "add", *d, "--type", "ckan", "--url", ckan.url, "--department",
@@ -228,9 +210,7 @@ def test_cli_edit(data_dir, site):
 
 
 def test_cli_reject_needs_a_reason_and_keeps_the_source_from_running(data_dir, site):
-    from tests.harvesters.test_running import _cli_world
-
-    _cli_world(data_dir)
+    cli_world(data_dir)
     d = ("--data-dir", str(data_dir))
     ckan = FakeCkan(site, full_packages()[:1])
     source = cli("harvest", "add", *d, "--type", "ckan", "--url", ckan.url, "--department",

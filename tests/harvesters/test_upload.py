@@ -23,7 +23,7 @@ from harvesters import report, uploads
 from harvesters.uploads import SpreadsheetUpload, UploadTooLarge
 from tests.api.conftest import ApiClient
 from tests.factories import MARKET, PUBLIC_SECURITY, World
-from tests.harvesters.conftest import count_datasets
+from tests.harvesters.conftest import cli, cli_world, count_datasets
 from tests.harvesters.server import FIXTURES
 
 CONFIG = {"defaults": {"classification": "201"}}  # 柳州市 rows have no classification
@@ -216,23 +216,8 @@ def test_a_forged_upload_reference_is_refused(world):
 
 # -- the command line --------------------------------------------------------------------------
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("MULU_SECRET_KEY", "test")
-    monkeypatch.delenv("MULU_DATABASE_URL", raising=False)
-    return tmp_path / "data"
-
-
-def cli(*args: str, code: int = 0) -> str:
-    result = CliRunner().invoke(main, list(args))
-    assert result.exit_code == code, (result.output, result.exception)
-    return result.output
-
-
 def test_cli_add_file_survives_the_original_going_away(data_dir, tmp_path):
-    from tests.harvesters.test_running import _cli_world
-
-    _cli_world(data_dir)
+    cli_world(data_dir)
     header, rows = liuzhou(12)
     original = tmp_path / "elsewhere" / "柳州.csv"
     original.parent.mkdir()
