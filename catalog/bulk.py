@@ -6,13 +6,17 @@ import json
 from typing import Any
 
 from sqlalchemy import JSON, insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 
 def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts with the same keys) into ``model``'s table in the session's
     transaction: SQLite's executemany, PostgreSQL's COPY (an executemany there is a statement
-    a row, and SQLAlchemy's multi-row VALUES spends its time in psycopg's placeholder parsing)."""
+    a row, and SQLAlchemy's multi-row VALUES spends its time in psycopg's placeholder parsing).
+
+    A row the database refuses raises SQLAlchemy's exception on both (``IntegrityError`` for a
+    taken unique value), so callers need not know the driver."""
     if not rows:
         return
     connection = session.connection()
@@ -24,7 +28,12 @@ def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
     as_json = {name for name in names if isinstance(table.c[name].type, JSON)}
     quote = connection.dialect.identifier_preparer.quote
     statement = f"COPY {quote(table.name)} ({', '.join(map(quote, names))}) FROM STDIN"
+    dbapi = connection.dialect.loaded_dbapi
     cursor = connection.connection.driver_connection.cursor()
-    with cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([json.dumps(row[n]) if n in as_json else row[n] for n in names])
+    try:
+        with cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([json.dumps(row[n]) if n in as_json else row[n] for n in names])
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, dbapi.Error,
+                                  dialect=connection.dialect) from exc

@@ -13,6 +13,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog import audit, rules
@@ -30,6 +31,7 @@ from vocab.concepts import security_rank
 
 STATES = ("draft", "submitted", "published", "returned", "withdrawn")
 REVIEW_ACTIONS = ("publish", "return")
+REGISTER_BATCH = 1000   # rows of a bulk registration stored with one statement per table
 
 
 @dataclass
@@ -112,7 +114,11 @@ class DatasetService:
                       note: str = "") -> list[DatasetView]:
         """All or none: validate every (row number, record), then store them in one transaction.
 
-        Raises InvalidInput whose keys are ``row <n>: <field>`` when any row is wrong.
+        Raises InvalidInput whose keys are ``row <n>: <field>`` when any row is wrong (and
+        ``department_code`` when the department is). The rows are stored in batches
+        (``catalog.harvested.create_datasets``: one query per check, bulk inserts); when a
+        batch meets a database error (a code a concurrent writer took), they are stored one
+        at a time instead, which names the rows to fix.
         """
         valid: list[tuple[int, dict[str, Any]]] = []
         errors: dict[str, list[Message]] = {}
@@ -125,19 +131,72 @@ class DatasetService:
         if errors:
             raise InvalidInput(errors)
         with self.store.transaction() as session:
-            views = []
-            for row, record in valid:
-                try:
-                    with session.begin_nested():
-                        views.append(self.register_in(session, actor, record,
-                                                      department_code=department_code,
-                                                      submit=submit, note=note))
-                except InvalidInput as exc:
-                    for name, messages in exc.errors.items():
-                        errors.setdefault(f"row {row}: {name}", []).extend(messages)
-            if errors:
-                raise InvalidInput(errors)
+            department = self._writable_department(session, actor, department_code)
+            state = "submitted" if submit else "draft"
+            try:
+                with session.begin_nested():
+                    views = self._register_batches(session, actor, department, valid,
+                                                   state=state, note=note or "created")
+            except IntegrityError:
+                views = self._register_each(session, actor, department, valid, state=state,
+                                            note=note or "created")
             return views
+
+    def _register_batches(self, session: Session, actor: Actor, department: Department,
+                          rows: list[tuple[int, dict[str, Any]]], *, state: str,
+                          note: str) -> list[DatasetView]:
+        # imported here: catalog.harvested imports this module's refusals
+        from catalog.harvested import NewDataset, create_datasets
+
+        views: list[DatasetView] = []
+        errors: dict[str, list[Message]] = {}
+        for start in range(0, len(rows), REGISTER_BATCH):
+            batch = [(row, dict(record)) for row, record in rows[start:start + REGISTER_BATCH]]
+            at = utcnow()
+            results = create_datasets(
+                session, actor, [NewDataset(record, department.id) for _, record in batch],
+                state=state, action="dataset.create", note=note,
+                fill_publisher=self._fill_publisher, at=at)
+            for (row, record), result in zip(batch, results, strict=True):
+                if isinstance(result, InvalidInput):
+                    for name, messages in result.errors.items():
+                        errors.setdefault(f"row {row}: {name}", []).extend(messages)
+                elif not errors:
+                    views.append(self._new_view(result, department, record, state, at))
+        if errors:
+            raise InvalidInput(errors)
+        return views
+
+    def _register_each(self, session: Session, actor: Actor, department: Department,
+                       rows: list[tuple[int, dict[str, Any]]], *, state: str,
+                       note: str) -> list[DatasetView]:
+        """The rows one at a time, each in its savepoint; every refused row is named."""
+        views: list[DatasetView] = []
+        errors: dict[str, list[Message]] = {}
+        for row, record in rows:
+            try:
+                with session.begin_nested():
+                    filled = dict(record)
+                    self._fill_publisher(filled, department)
+                    dataset = self._create(session, actor, department, filled, state=state,
+                                           note=note, action="dataset.create")
+                    views.append(self._view(session, dataset, "current"))
+            except InvalidInput as exc:
+                for name, messages in exc.errors.items():
+                    errors.setdefault(f"row {row}: {name}", []).extend(messages)
+        if errors:
+            raise InvalidInput(errors)
+        return views
+
+    @staticmethod
+    def _new_view(dataset_id: str, department: Department, record: dict[str, Any], state: str,
+                  at: datetime) -> DatasetView:
+        """The view of a dataset just created with ``record`` as its first revision."""
+        return DatasetView(
+            id=dataset_id, resource_code=record["resource_code"], state=state,
+            department_code=department.code, department_name=department.name, revision=1,
+            published_revision=1 if state == "published" else None, record=dict(record),
+            created_at=at, updated_at=at)
 
     def register_in(self, session: Session, actor: Actor, record: dict[str, Any], *,
                     department_code: str | None, submit: bool, note: str) -> DatasetView:
@@ -386,8 +445,7 @@ class DatasetService:
         if exclude:
             query = query.where(Dataset.id != exclude)
         if session.scalar(query):
-            raise field_error("resource_code", "信息资源代码已被占用。",
-                              "This resource code is already taken.")
+            raise taken_code()
 
     def _new_revision(self, session: Session, dataset: Dataset, actor: Actor,
                       record: dict[str, Any], changed: list[str], note: str) -> None:
@@ -443,6 +501,11 @@ def duplicate_title(other_code: str) -> InvalidInput:
     return field_error("title", f"本部门已登记同名信息资源（{other_code}），名称仅标点或空格不同视为重复。",
                        f"Your department already registered this title ({other_code}); names "
                        "that differ only by punctuation or spaces are duplicates.")
+
+
+def taken_code() -> InvalidInput:
+    """The refusal of a resource code another dataset holds."""
+    return field_error("resource_code", "信息资源代码已被占用。", "This resource code is already taken.")
 
 
 def _publish(dataset: Dataset) -> None:

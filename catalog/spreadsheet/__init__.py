@@ -2,9 +2,11 @@
 
 The columns come from the field table (``vocab.fields``): a header is matched to a field through
 ``Field.columns`` (the template's label, the aliases seen in real exports, the English label and
-the field name). Reading turns every row into a record the dataset service validates; every
-problem names the row as the user sees it in Excel (1-based, header included), the field and a
-bilingual message. Importing is all or none: ``DatasetService.register_many``.
+the field name). Reading turns every row into a record the dataset service validates; a cell
+that only says there is nothing (暂无, 无, None, null, [] …: ``values.is_placeholder``, the
+harvester's rule too) is empty. Every problem names the row as the user sees it in Excel
+(1-based, header included), the field and a bilingual message. Importing is all or none:
+``DatasetService.register_many``, which stores the rows in batches (bulk inserts).
 
 ``template_xlsx`` / ``template_csv`` write the template the reader reads back.
 

@@ -20,7 +20,7 @@ from catalog.spreadsheet.cells import _blank, _concept, _text
 from catalog.spreadsheet.columns import ITEM_COLUMNS, ITEM_SHEETS
 from catalog.spreadsheet.headers import _find_header, _no_header, normalize_header
 from catalog.spreadsheet.model import _ITEM_FIELDS, HEADER_SCAN_ROWS, Problem, Row, _invalid
-from catalog.spreadsheet.values import typed_length
+from catalog.spreadsheet.values import is_placeholder, typed_length
 from vocab.concepts import scheme
 
 _LABELS: dict[str, tuple[str, str]] = {
@@ -64,7 +64,8 @@ def read_items(rows: Iterator[Row], sheet_name: str) -> list[ItemRow]:
     mapping = _map(found[1], sheet_name)
     read: list[ItemRow] = []
     for number, values in chain((row for row in head if row[0] > found[0]), rows):
-        cells = {key: _text(values[i]) for i, key in mapping.items() if i < len(values)}
+        cells = {key: _text(values[i]) for i, key in mapping.items()
+                 if i < len(values) and not is_placeholder(values[i])}
         if not any(cells.values()):
             continue
         if read and not cells.get("code") and not cells.get("title"):

@@ -11,7 +11,7 @@ from typing import Any
 
 from catalog.errors import Message
 from catalog.rules import title_key
-from catalog.spreadsheet.cells import _blank, convert
+from catalog.spreadsheet.cells import convert
 from catalog.spreadsheet.headers import _find_header, _main_columns, _map_header, _no_header
 from catalog.spreadsheet.items import ItemRow, attach, is_items_sheet, not_found, read_items
 from catalog.spreadsheet.model import (
@@ -25,6 +25,7 @@ from catalog.spreadsheet.model import (
     _file_error,
 )
 from catalog.spreadsheet.template import column_hint
+from catalog.spreadsheet.values import is_placeholder
 from vocab.fields import FIELDS
 
 # -- bytes to rows ---------------------------------------------------------------------------
@@ -150,7 +151,7 @@ def _parse_rows(rows: Iterator[Row]) -> ParsedSheet:
     mapping = _map_header(header, _main_columns(), required, sheet)
     for number, values in rows:
         cells = {name: values[i] for i, name in mapping.items()
-                 if i < len(values) and not _blank(values[i])}
+                 if i < len(values) and not is_placeholder(values[i])}
         if not cells or (number == header_row + 1 and _is_hint_row(cells)):
             continue
         if len(sheet.records) >= MAX_ROWS:

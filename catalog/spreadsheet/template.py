@@ -6,7 +6,14 @@ import csv
 import io
 from typing import Any
 
-from catalog.spreadsheet.model import _TITLE, ITEMS_SHEET, LISTS_SHEET, MAIN_SHEET, MAX_ROWS
+from catalog.spreadsheet.model import (
+    _FIELD_BY_NAME,
+    _TITLE,
+    ITEMS_SHEET,
+    LISTS_SHEET,
+    MAIN_SHEET,
+    MAX_ROWS,
+)
 from vocab.concepts import scheme
 from vocab.fields import DATA_ITEM_FIELDS, FIELDS, Field, Kind
 
@@ -30,6 +37,11 @@ EXAMPLE: dict[str, Any] = {
     "security_level": "public",
     "keywords": ["市场主体", "企业登记"],
 }
+
+
+# the 信息项 sheet names each item's dataset as the main sheet does: by title, or by resource code
+# (a title may be left empty where the code is given), so neither column is marked required
+ITEMS_DATASET_COLUMNS = [_TITLE.label_zh, _FIELD_BY_NAME["resource_code"].label_zh]
 
 
 def header_label(f: Field) -> str:
@@ -107,7 +119,7 @@ def template_xlsx() -> bytes:
         main.column_dimensions[letter].width = 40 if wide else 18
     main.freeze_panes = "B2"
     items = workbook.create_sheet(ITEMS_SHEET)
-    items.append([header_label(_TITLE), *(header_label(f) for f in DATA_ITEM_FIELDS)])
+    items.append(ITEMS_DATASET_COLUMNS + [header_label(f) for f in DATA_ITEM_FIELDS])
     for cell in items[1]:
         cell.font = Font(bold=True)
     lists = workbook.create_sheet(LISTS_SHEET)
@@ -122,7 +134,7 @@ def template_xlsx() -> bytes:
             lists.cell(row, index, label)
         source = f"'{LISTS_SHEET}'!${letter}$2:${letter}${len(labels) + 1}"
         if f in DATA_ITEM_FIELDS:
-            column = get_column_letter(DATA_ITEM_FIELDS.index(f) + 2)  # after 信息资源名称
+            column = get_column_letter(DATA_ITEM_FIELDS.index(f) + len(ITEMS_DATASET_COLUMNS) + 1)
             _drop_down(items, source, f, f"{column}2:{column}{MAX_ROWS * 20}")
         else:
             column = get_column_letter(FIELDS.index(f) + 1)

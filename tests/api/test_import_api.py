@@ -153,3 +153,22 @@ def test_templates_download_for_anyone_and_routes_do_not_collide(env: Env):
     spec = client.get("/api/openapi.json").get_json()
     assert "multipart/form-data" in spec["paths"][IMPORT]["post"]["requestBody"]["content"]
     assert "/api/datasets/template.xlsx" in spec["paths"]
+
+
+def test_a_large_file_in_one_request_all_or_none(env: Env):
+    """1,200 rows (more than one storing batch): all created in one request; the same file
+    with one taken code near its end: 422 naming that row, nothing stored."""
+    titles = [(f"全省第{n}号法律援助信息", {"信息资源分类*": "302002"}) for n in range(1200)]
+    response = env.post("steward", upload(csv_file(*titles), "目录.csv"))
+    assert response.status_code == 201, response.get_json()
+    items = response.get_json()["items"]
+    assert len(items) == 1200 and items[-1]["row"] == 1201
+    assert len({i["resource_code"] for i in items}) == 1200
+    taken = items[0]["resource_code"]
+    again = [(f"全省第{n}号司法鉴定信息", {"信息资源分类*": "302002"}) for n in range(1200)]
+    again[1150][1]["信息资源代码"] = taken
+    before = env.count()
+    refused = env.post("steward", upload(csv_file(*again), "目录.csv"))
+    assert refused.status_code == 422
+    assert list(refused.get_json()["errors"]) == ["row 1152: resource_code"]
+    assert env.count() == before

@@ -303,6 +303,25 @@ def test_data_items_sheet(world):
     assert count(world.services) == before
 
 
+def test_placeholder_cells_are_empty(world):
+    """暂无, 无, None, null, [] … say there is nothing, as in the harvester: the field is left
+    out (a date or a list is not refused), and a row of nothing but them is an empty row."""
+    rows = list(csv.reader(io.StringIO(template_csv().decode("utf-8-sig"))))
+    header, example = rows[0], dict(zip(rows[0], rows[2], strict=True))
+    filled = {**example, "英文名称": "None", "共享条件": "暂无", "开放条件": "无", "发布日期": "null",
+              "更新日期": "[]", "关联资源代码": "—", "关键字": " NULL ", "详情页": "/"}
+    empty = dict.fromkeys(header, "暂无")
+    data = csv_bytes([header, [filled[h] for h in header], [empty[h] for h in header]])
+    sheet = parse(data, "目录.csv")
+    assert not sheet.problems and [r for r, _ in sheet.records] == [2]
+    record = sheet.records[0][1]
+    assert not {"title_en", "share_condition", "open_condition", "issued", "modified", "related",
+                "keywords", "landing_page"} & set(record)
+    result = import_file(world.services.datasets, world.steward, data, "目录.csv")
+    stored = world.services.datasets.get(world.steward, result.items[0].id).record
+    assert "issued" not in stored and stored["title"] == spreadsheet.EXAMPLE["title"]
+
+
 # -- all or none -------------------------------------------------------------------------------
 
 def test_one_broken_row_stores_nothing(world):

@@ -81,12 +81,50 @@ def test_an_items_sheet_needs_its_columns():
 def test_the_template_has_an_items_sheet_the_reader_reads():
     book = openpyxl.load_workbook(io.BytesIO(template_xlsx()))
     items = book["信息项"]
-    items.append(["全省市场主体登记基本信息", "经营范围", "备注型", "核准的经营范围"])
+    assert [c.value for c in items[1]] == ["信息资源名称", "信息资源代码", "信息项名称*", "数据类型*",
+                                          "信息项描述"]
+    validated = {str(v.sqref).split(":")[0] for v in items.data_validations.dataValidation}
+    assert validated == {"D2"}                     # the data type's drop-down
+    items.append(["全省市场主体登记基本信息", None, "经营范围", "备注型", "核准的经营范围"])
     out = io.BytesIO()
     book.save(out)
     record = parse(out.getvalue(), "template.xlsx").records[0][1]
     assert record["data_items"][-1] == {"name": "经营范围", "data_type": "memo",
                                         "description": "核准的经营范围"}
+
+
+def test_a_filled_template_attaches_items_to_their_datasets(services):
+    """Two datasets in the template, their items on the 信息项 sheet named by code or by title
+    (or by neither: the dataset named above), imported each to its own dataset."""
+    world = build_world(services)
+    book = openpyxl.load_workbook(io.BytesIO(template_xlsx()))
+    main, items = book.worksheets[0], book["信息项"]
+    headers = [c.value for c in main[1]]
+    example = dict(zip(headers, (c.value for c in main[3]), strict=True))
+    main.cell(3, headers.index("信息资源代码") + 1, "102002/000005")
+    main.cell(3, headers.index("信息项") + 1).value = None   # the items are on their sheet
+    second = {**example, "信息资源名称*": "全省个体工商户登记信息", "信息项": None,
+              "信息资源代码": None}
+    main.append([second[h] for h in headers])
+    for values in (["", "102002/000005", "统一社会信用代码", "字符型", "十八位"],
+                   ["全省个体工商户登记信息", "", "经营者姓名", "字符型", ""],
+                   [None, None, "经营场所", "字符型", "暂无"],
+                   [None, "102002/000005", "成立日期", "日期型", None],
+                   ["全省市场主体登记基本信息", None, "注册资本", "货币型", None]):
+        items.append(values)
+    out = io.BytesIO()
+    book.save(out)
+    result = import_file(world.services.datasets, world.steward, out.getvalue(), "目录.xlsx")
+    stored = {item.title: world.services.datasets.get(world.steward, item.id).record
+              for item in result.items}
+    assert stored["全省市场主体登记基本信息"]["resource_code"] == "102002/000005"
+    assert stored["全省市场主体登记基本信息"]["data_items"] == [
+        {"name": "统一社会信用代码", "data_type": "string", "description": "十八位"},
+        {"name": "成立日期", "data_type": "date"},
+        {"name": "注册资本", "data_type": "currency"}]
+    assert stored["全省个体工商户登记信息"]["data_items"] == [
+        {"name": "经营者姓名", "data_type": "string"},
+        {"name": "经营场所", "data_type": "string"}]          # 暂无: no description
 
 
 def test_portal_headers_in_the_import():
