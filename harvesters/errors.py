@@ -129,3 +129,14 @@ class DeadlineExceeded(HarvestError):
     def __init__(self, detail: str = ""):
         super().__init__("任务超过截止时间，已停止。", "The job passed its deadline and stopped.",
                          detail=detail)
+
+
+class JobStopped(DeadlineExceeded):
+    """The worker was told to stop (a signal past its grace): the job ends at its next safe
+    point — between records, before a request, between chunks of a response — like a deadline."""
+
+    error_type = "job.stopped"
+
+    def __init__(self, why: str):
+        HarvestError.__init__(self, "采集进程按要求停止，任务未完成。",
+                              "The worker was stopped before the job ended.", detail=why)

@@ -43,15 +43,22 @@ class Limits:
 @dataclass
 class Deadline:
     at: float  # time.monotonic() value
+    stopped: str = ""  # why the job was told to stop now (``stop``), or ""
 
     @classmethod
     def after(cls, seconds: float) -> Deadline:
         return cls(time.monotonic() + seconds)
 
+    def stop(self, why: str) -> None:
+        """End the job at its next check (safe from a signal handler: it only sets a field)."""
+        self.stopped = why or "stopped"
+
     def remaining(self) -> float:
-        return self.at - time.monotonic()
+        return 0.0 if self.stopped else self.at - time.monotonic()
 
     def check(self, where: str = "") -> None:
+        if self.stopped:
+            raise errors.JobStopped(self.stopped)
         if self.remaining() <= 0:
             raise errors.DeadlineExceeded(where)
 
@@ -115,6 +122,7 @@ class Fetcher:
                 self.sleep(pause)
 
     def _once(self, url: str, params: Mapping[str, Any] | None, accept: str) -> Page:
+        self.deadline.check(url)
         budget = min(self.limits.request_timeout, self.deadline.remaining())
         if budget <= 0:
             raise errors.DeadlineExceeded(url)
@@ -155,6 +163,7 @@ class Fetcher:
                 if size > self.limits.max_bytes:
                     raise self._too_large(url)
                 chunks.append(chunk)
+                self.deadline.check(url)
                 if time.monotonic() - started > budget:
                     raise errors.Timeout("响应过慢，超过单次请求时限。",
                                          "The response came too slowly (request deadline).",

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -99,7 +99,7 @@ def finish(store: Store, job_id: int, *, status: str, complete: bool, counts: di
     """Close the job; a scheduled source's next run is one interval after this one ended."""
     with store.transaction() as session:
         job = session.get_one(HarvestJob, job_id, with_for_update=True)
-        if job.status not in ACTIVE:  # reaped or abandoned meanwhile: keep that verdict
+        if job.status not in ACTIVE:  # reaped meanwhile: keep the reaper's verdict
             return
         job.status, job.listing_complete = status, complete
         job.counts, job.summary, job.error = dict(counts), summary, error
@@ -108,25 +108,6 @@ def finish(store: Store, job_id: int, *, status: str, complete: bool, counts: di
         interval = SCHEDULES.get(source.schedule)
         if interval is not None and not job.dry_run:
             source.next_run_at = job.finished_at + interval
-
-
-def abandon(store: Store, job_id: int, why: str) -> bool:
-    """Close a job this process is running but stops before its end (the worker was told to
-    stop); records stored before that are kept. False when it had already ended."""
-    with store.transaction() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            # an interrupted batch of this very process may still hold the row for a moment
-            session.execute(text("SET LOCAL lock_timeout = '10s'"))
-        job = session.scalar(select(HarvestJob).where(
-            HarvestJob.id == job_id, HarvestJob.status == "running",
-            HarvestJob.worker == worker_id()).with_for_update())
-        if job is None:
-            return False
-        job.status, job.finished_at = "failed", utcnow()
-        job.error = f"采集进程按要求停止，任务未完成 / the worker was stopped ({why}) before the " \
-                    "job ended; records stored before that are kept"
-        job.summary = {**(job.summary or {}), "abandoned": why}
-        return True
 
 
 def _pid_dead(worker: str) -> bool:

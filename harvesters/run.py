@@ -140,6 +140,10 @@ class JobRun:
 
     def _finish(self, error: str) -> None:
         counts = self.tally.counts
+        stopped = self.deadline.stopped
+        if stopped and not error:
+            error = (f"采集进程按要求停止，任务未完成 / the worker was stopped ({stopped}) before the "
+                     "job ended; records stored before that are kept")
         complete = not self.tally.incomplete and not error
         if error or (not complete and not self.tally.listed):
             status = "failed"
@@ -149,6 +153,8 @@ class JobRun:
             status = "succeeded"
         summary = report.summary_of(self.tally, self.normalizer.unknown_providers, self.spec,
                                     self.dry_run)
+        if stopped:
+            summary["abandoned"] = stopped
         jobs.finish(self.store, self.job_id, status=status, complete=complete,
                     counts=counts, summary=summary, error=error)
 

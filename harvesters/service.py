@@ -305,7 +305,10 @@ class HarvestService:
         return self.report(actor, job_id)
 
     def execute(self, job_id: int, *, progress: Progress | None = None,
-                sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
+                sleep: Callable[[float], None] = time.sleep,
+                started: Callable[[JobRun], None] | None = None) -> dict[str, Any]:
+        """Run a claimed job to its end; ``started`` receives the run (a worker keeps it to
+        stop the job at its next safe point: ``run.deadline.stop(why)``)."""
         with self.store.reading() as session:
             job = session.get_one(HarvestJob, job_id)
             state = session.get_one(HarvestSource, job.source_id).state
@@ -316,8 +319,11 @@ class HarvestService:
                             f"The source is {state} (not approved); the job did not run.")))
         else:
             with uploads.rooted(self.data_dir):
-                JobRun(self.store, self.datasets, job_id, HARVESTERS, sleep=sleep,
-                       progress=progress).execute()
+                run = JobRun(self.store, self.datasets, job_id, HARVESTERS, sleep=sleep,
+                             progress=progress)
+                if started is not None:
+                    started(run)
+                run.execute()
         with self.store.reading() as session:
             return report.build(session, job_id)
 

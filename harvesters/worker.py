@@ -5,14 +5,17 @@ Any number of workers, on one machine or many, share one store: a job is claimed
 a due source is queued under its row lock, and a source never has two active jobs.
 
 SIGTERM or SIGINT stops the worker: it takes no further job, lets the current one finish for up
-to ``grace`` seconds, then abandons it (closed as failed, records stored so far kept); a second
-signal abandons it at once. A worker killed outright (SIGKILL, a crash) leaves its job to the
-reaper of the next worker.
+to ``grace`` seconds, then abandons it; a second signal abandons it at once. Abandoning never
+raises into the running code (an exception arriving inside a database driver's call can leave
+its connection, and its row locks, half-used): it stops the job's deadline, and the job loop
+ends the job at its next safe point — between records, before a request, between chunks of a
+response — storing what it had, closing the job as failed with the reason, as a deadline
+would. A worker killed outright (SIGKILL, a crash) leaves its job to the reaper of the next
+worker.
 """
 
 from __future__ import annotations
 
-import gc
 import signal
 import threading
 import time
@@ -26,15 +29,6 @@ from harvesters import jobs
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-class Abandon(BaseException):
-    """Raised in the running job when the worker must stop now (not an ``Exception``, so the job
-    loop's own error handling does not swallow it)."""
-
-    def __init__(self, why: str):
-        super().__init__(why)
-        self.why = why
-
-
 class Worker:
     def __init__(self, services: Any, echo: Callable[[str], None] = print,
                  clock: jobs.Clock = utcnow, grace: float = 30.0):
@@ -44,6 +38,8 @@ class Worker:
         self.grace = grace
         self.stopping = False
         self.current: int | None = None  # the job being run
+        self._run: Any = None             # its JobRun, once started
+        self._abandon_why = ""            # set when told to abandon it
         self._timer = False  # whether this worker owns SIGALRM (signal handlers installed)
 
     def run_once(self) -> int:
@@ -63,35 +59,29 @@ class Worker:
         return ran
 
     def _execute(self, job_id: int) -> None:
-        self.current = job_id
+        self.current, self._run, self._abandon_why = job_id, None, ""
         if self.stopping and self._timer:  # told to stop while claiming it
             signal.setitimer(signal.ITIMER_REAL, max(self.grace, 0.01))
-        abandoned = ""
         try:
-            result = self.services.harvest.execute(job_id)
-        except Abandon as stop:
-            abandoned = stop.why
+            result = self.services.harvest.execute(job_id, started=self._started)
         finally:
-            self.current = None
+            self.current = self._run = None
             if self._timer:
                 signal.setitimer(signal.ITIMER_REAL, 0)
-        if abandoned:  # outside the except block, so the interrupted frames can be collected
-            self._abandon(job_id, abandoned)
-            return
         counts = " ".join(f"{k} {v}" for k, v in result["counts"].items())
-        self.echo(f"job {job_id} (source {result['source']['id']}): {result['status']}  {counts}")
+        verdict = f"abandoned ({self._abandon_why})" if self._abandon_why else result["status"]
+        self.echo(f"job {job_id} (source {result['source']['id']}): {verdict}  {counts}")
 
-    def _abandon(self, job_id: int, why: str) -> None:
-        # the interrupted job's session may still hold its connection (and, on SQLite, the write
-        # lock): collect it so its transaction rolls back before the job is closed
-        gc.collect()
-        try:
-            closed = jobs.abandon(self.services.store, job_id, why)
-        except Exception as exc:  # noqa: BLE001 (the reaper closes it once this process is gone)
-            self.echo(f"job {job_id} abandoned; left to the reaper ({type(exc).__name__}: {exc})")
-            return
-        if closed:
-            self.echo(f"job {job_id} abandoned ({why})")
+    def _started(self, run: Any) -> None:
+        self._run = run
+        if self._abandon_why:  # told to abandon it before it started
+            run.deadline.stop(self._abandon_why)
+
+    def _abandon(self, why: str) -> None:
+        """Stop the current job at its next safe point (called from signal handlers)."""
+        self._abandon_why = why
+        if self._run is not None:
+            self._run.deadline.stop(why)
 
     # -- stopping ---------------------------------------------------------------------------
     def stop(self) -> None:
@@ -104,7 +94,8 @@ class Worker:
         if self.current is None:
             return
         if again or self.grace <= 0:
-            raise Abandon(why)
+            self._abandon(why)
+            return
         try:  # inside a signal handler: the main thread may be writing to the same stream
             self.echo(f"{why}: finishing job {self.current} (up to {self.grace:g} s)")
         except RuntimeError:
@@ -113,7 +104,7 @@ class Worker:
 
     def _on_alarm(self, _signum: int, _frame: Any) -> None:
         if self.current is not None:
-            raise Abandon(f"still running {self.grace:g} s after the stop signal")
+            self._abandon(f"still running {self.grace:g} s after the stop signal")
 
     @contextmanager
     def _signals(self) -> Iterator[None]:
@@ -142,7 +133,5 @@ class Worker:
                     deadline = time.monotonic() + poll
                     while not self.stopping and time.monotonic() < deadline:
                         time.sleep(min(0.2, poll))
-            except Abandon:
-                pass  # the signal came between two jobs: nothing left to close
             finally:
                 self.echo("worker stopped")

@@ -419,3 +419,29 @@ def test_a_stopped_worker_abandons_its_job_cleanly(world: World, site: Site, tmp
     rerun = world.services.harvest.run(world.admin, source_id, sleep=lambda _s: None)
     assert rerun["status"] == "succeeded"
     assert rerun["counts"]["created"] + rerun["counts"]["unchanged"] == 17
+
+
+def test_a_stopped_job_ends_at_its_next_safe_point_in_process(world: World, site: Site) -> None:
+    """Stopping never raises into running code: the job's deadline is stopped and the job loop
+    ends the job itself, storing what it had (both stores; no signals involved)."""
+    source_id, ckan = _slow_source(world, site, "stoppable", pages=17, page_delay=0.3)
+    job_id = world.services.harvest.enqueue(world.admin, source_id)["job"]
+    assert jobs.claim(world.services.store) == job_id
+    timers: list[threading.Timer] = []
+
+    def started(run: Any) -> None:
+        timers.append(threading.Timer(1.0, run.deadline.stop, ["told to stop by the test"]))
+        timers[0].start()
+
+    began = time.monotonic()
+    report = world.services.harvest.execute(job_id, started=started)
+    assert time.monotonic() - began < 3.5          # the whole listing takes 5 s
+    assert report["status"] == "failed" and "job.stopped" in report["errors"]
+    assert "told to stop by the test" in report["error"]
+    assert 1 <= report["counts"]["created"] < 17
+    [job] = jobs_of(world.services.store, source_id)
+    assert job.summary["abandoned"] == "told to stop by the test"
+    ckan.page_delay = 0
+    rerun = world.services.harvest.run(world.admin, source_id, sleep=lambda _s: None)
+    assert rerun["status"] == "succeeded"
+    assert rerun["counts"]["created"] + rerun["counts"]["unchanged"] == 17
