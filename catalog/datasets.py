@@ -465,10 +465,9 @@ class DatasetService:
 
     @staticmethod
     def _emit(session: Session, dataset: Dataset) -> None:
-        session.add(OutboxEvent(topic="dataset.changed", object_id=dataset.id,
-                                payload={"id": dataset.id, "state": dataset.state,
-                                         "revision": dataset.current_revision,
-                                         "published_revision": dataset.published_revision}))
+        session.add(OutboxEvent(**change_event(dataset.id, dataset.state,
+                                               dataset.current_revision,
+                                               dataset.published_revision)))
 
     @staticmethod
     def _revision(session: Session, dataset: Dataset, number: int) -> DatasetRevision:
@@ -508,20 +507,33 @@ def taken_code() -> InvalidInput:
     return field_error("resource_code", "信息资源代码已被占用。", "This resource code is already taken.")
 
 
+def published_columns(revision: int, security_rank: int, title: str) -> dict[str, Any]:
+    """The dataset columns that make ``revision`` the one everyone (within clearance) sees."""
+    return {"published_revision": revision, "published_security_rank": security_rank,
+            "published_title": title}
+
+
+def change_event(dataset_id: str, state: str, revision: int,
+                 published_revision: int | None) -> dict[str, Any]:
+    """The ``dataset.changed`` outbox event's columns (the indexer reads the store, not this)."""
+    return {"topic": "dataset.changed", "object_id": dataset_id,
+            "payload": {"id": dataset_id, "state": state, "revision": revision,
+                        "published_revision": published_revision}}
+
+
 def _publish(dataset: Dataset) -> None:
     """Make the working copy the revision everyone (within clearance) sees."""
-    dataset.published_revision = dataset.current_revision
-    dataset.published_security_rank = dataset.security_rank
-    dataset.published_title = dataset.title
+    for name, value in published_columns(dataset.current_revision, dataset.security_rank,
+                                         dataset.title).items():
+        setattr(dataset, name, value)
     dataset.updated_at = utcnow()
 
 
 def _unpublish(dataset: Dataset) -> None:
     """Withdraw: no public revision any more; coming back needs a new review or harvest."""
     dataset.state = "withdrawn"
-    dataset.published_revision = None
-    dataset.published_security_rank = None
-    dataset.published_title = None
+    for name in published_columns(0, 0, ""):
+        setattr(dataset, name, None)
     dataset.updated_at = utcnow()
 
 

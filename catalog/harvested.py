@@ -32,7 +32,13 @@ from sqlalchemy.orm import Session
 from catalog import audit, rules
 from catalog.actors import Actor
 from catalog.bulk import insert_rows
-from catalog.datasets import duplicate_title, fill_harvest_publisher, taken_code
+from catalog.datasets import (
+    change_event,
+    duplicate_title,
+    fill_harvest_publisher,
+    published_columns,
+    taken_code,
+)
 from catalog.db import Dataset, DatasetRevision, Department, OutboxEvent, utcnow
 from catalog.errors import InvalidInput
 from catalog.resource_codes import reserve_codes
@@ -130,6 +136,7 @@ def _insert(session: Session, actor: Actor, items: list[NewDataset], keys: list[
     if not items:
         return []
     published = 1 if state == "published" else None
+    unpublished = dict.fromkeys(published_columns(1, 0, ""))
     datasets, revisions, events, entries, ids = [], [], [], [], []
     for item, key in zip(items, keys, strict=True):
         record = item.record
@@ -140,17 +147,14 @@ def _insert(session: Session, actor: Actor, items: list[NewDataset], keys: list[
             "id": dataset_id, "department_id": item.department_id,
             "resource_code": record["resource_code"], "state": state,
             "title": record["title"], "title_key": key, "security_rank": rank,
-            "current_revision": 1, "published_revision": published,
-            "published_security_rank": rank if published else None,
-            "published_title": record["title"] if published else None, "review_note": "",
+            "current_revision": 1, "review_note": "",
+            **(published_columns(1, rank, record["title"]) if published else unpublished),
             "created_by": actor.user_id, "created_at": at, "updated_at": at})
         revisions.append({
             "dataset_id": dataset_id, "number": 1, "data": record,
             "changed_fields": sorted(record), "author_id": actor.user_id,
             "author": actor.username, "note": note, "created_at": at})
-        events.append({"topic": "dataset.changed", "object_id": dataset_id, "created_at": at,
-                       "payload": {"id": dataset_id, "state": state, "revision": 1,
-                                   "published_revision": published}})
+        events.append({**change_event(dataset_id, state, 1, published), "created_at": at})
         entries.append(audit.Entry(action, "dataset", dataset_id, {
             "revision": 1, "resource_code": record["resource_code"], "state": state}))
     insert_rows(session, Dataset, datasets)
