@@ -25,13 +25,13 @@ from catalog.departments import writable_department
 from catalog.errors import Conflict, Forbidden, Message, NotFound, field_error
 from catalog.messages import invalid_from_marshmallow
 from catalog.store import Store
-from harvesters import jobs, report, uploads
+from harvesters import jobs, provenance, report, uploads
 from harvesters.registry import HARVESTERS
 from harvesters.run import JobRun, Progress
 from harvesters.sources import REVIEWED, SourceChanges, SourceInput
 from harvesters.uploads import SpreadsheetUpload
 
-SEE_ALL = ("admin", "reviewer")
+SEE_ALL = provenance.SEE_SOURCES
 
 
 @dataclass
@@ -351,6 +351,10 @@ class HarvestService:
                                    .order_by(HarvestJob.id.desc()).limit(100))
             return [_job_brief(j) for j in rows]
 
+    def provenance(self, actor: Actor, dataset_id: str) -> list[dict[str, Any]]:
+        """The harvest sources that list a dataset the actor may see (primary first)."""
+        return provenance.of_dataset(self.datasets, actor, dataset_id)
+
     def report(self, actor: Actor, job_id: int) -> dict[str, Any]:
         with self.store.reading() as session:
             job = session.get(HarvestJob, job_id)
@@ -383,9 +387,7 @@ class HarvestService:
                 lock: bool = False) -> HarvestSource:
         query = select(HarvestSource).where(HarvestSource.id == source_id)
         source = session.scalar(query.with_for_update() if lock else query)
-        if source is None or not (actor.role in SEE_ALL or (
-                actor.department_id is not None and actor.department_id == source.department_id
-                and actor.role in ("steward", "staff"))):
+        if source is None or not provenance.may_see_source(actor, source):
             raise _not_found()
         return source
 

@@ -16,6 +16,7 @@ from catalog.api.harvest_schemas import (
     ItemPageSchema,
     ItemQuerySchema,
     JobWriteSchema,
+    ProvenanceSchema,
     ReportSchema,
     SourceEditSchema,
     SourceFileEditSchema,
@@ -97,6 +98,15 @@ def _edit(source_id: int) -> dict[str, Any]:
     changes, upload = _body(SourceEditSchema(), SourceFileEditSchema())
     return services().harvest.edit_source(current_actor(), source_id, changes,
                                           upload=upload).as_dict()
+
+
+@blp.route("/datasets/<dataset_id>/provenance", methods=["GET"])
+@require()
+@blp.response(200, ProvenanceSchema(many=True))
+def dataset_provenance(dataset_id: str) -> list[dict[str, Any]]:
+    """The harvest sources that list the dataset (primary first), with its identifier at each;
+    a source's address only for those who may see the source."""
+    return services().harvest.provenance(current_actor(), dataset_id)
 
 
 @blp.route("/sources/<int:source_id>/disable", methods=["POST"])

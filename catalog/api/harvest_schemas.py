@@ -148,6 +148,22 @@ class ReportSchema(Schema):
     error = fields.String()
 
 
+class ProvenanceSchema(Schema):
+    source_id = fields.Integer()
+    source_name = fields.String()
+    source_type = fields.String(metadata={"enum": list(TYPES)})
+    source_department_code = fields.String()
+    source_url = fields.String(allow_none=True, metadata={
+        "description": "null unless you may see the source (its department, reviewers, admins)"})
+    remote_id = fields.String(metadata={"description": "the record's identifier at the source"})
+    identifier = fields.String()
+    primary = fields.Boolean(metadata={"description": "the source whose content the dataset carries"})
+    listed = fields.Boolean(metadata={"description": "false: missing from the source's last "
+                                                     "complete listing (withdrawn)"})
+    first_seen_at = fields.String()
+    last_seen_at = fields.String()
+
+
 class ItemQuerySchema(PagedQuerySchema):
     outcome = fields.String(validate=validate.OneOf(OUTCOMES))
     error_type = Text(validate=validate.Length(max=64))

@@ -112,6 +112,10 @@ UI: dict[str, tuple[str, str]] = {
     "detail.actions": ("操作", "Actions"),
     "detail.withdraw_reason": ("撤销原因", "Reason for withdrawing"),
     "detail.no_items": ("未登记信息项。", "No data items."),
+    "detail.sources": ("采集来源", "Harvested from"),
+    "detail.source_id": ("来源标识", "identifier at source"),
+    "detail.source_seen": ("最近采集", "last seen"),
+    "detail.source_gone": ("来源已不再列出", "no longer listed by the source"),
     "note.created": ("新建", "created"),
     "note.updated": ("修改", "updated"),
     # sharing: the dataset's history and the request form (states and actions of

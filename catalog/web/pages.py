@@ -276,9 +276,19 @@ def _detail_page(dataset_id: str, share: dict[str, Any] | None = None,
         can_withdraw=editable and view.state != "withdrawn",
         can_review=can_review(actor, view, author),
         history=sharing_history(actor, dataset_id),
+        sources=harvest_sources(actor, dataset_id),
         can_request=can_request_share(actor, view),
         share=share or {"data_items": []}, share_errors=share_errors or FormErrors(),
         deadline_days=services().sharing.settings.sharing_deadline_days), status
+
+
+def harvest_sources(actor: Actor, dataset_id: str) -> list[dict[str, Any]]:
+    """What GET /api/harvest/datasets/<id>/provenance gives a signed-in actor (nothing to
+    anonymous visitors, as the API), with times as datetimes."""
+    if actor.role == ANONYMOUS.role:
+        return []
+    return [{**entry, "last_seen_at": datetime.fromisoformat(entry["last_seen_at"])}
+            for entry in services().harvest.provenance(actor, dataset_id)]
 
 
 # -- sharing: the dataset's history and a request form ------------------------------------------

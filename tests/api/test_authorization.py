@@ -264,6 +264,9 @@ MATRIX: tuple[Row, ...] = (
                                       json={"email": "matrix@example.gov.cn"})),
     *(Row("GET", ITEM + "/sharing-history", {**TARGET_VISIBILITY[t], "anonymous": 401}, target=t)
       for t in ("published", "draft", "missing")),
+    *(Row("GET", "/api/harvest/datasets/<dataset_id>/provenance",
+          {**TARGET_VISIBILITY[t], "anonymous": 401}, target=t)
+      for t in ("published", "draft", "missing")),
 )
 
 _titles = itertools.count(1)

@@ -94,6 +94,16 @@ def test_dedup_across_a_ckan_portal_and_a_dcat_catalog(world, site):
     with world.services.store.reading() as session:
         assert session.scalar(select(func.count()).select_from(Dataset)) == 1
         assert session.scalar(select(func.count()).select_from(HarvestProvenance)) == 2
+        dataset_id = session.scalar(select(Dataset.id))
+    # both provenances are shown to readers of the dataset, the primary (first) source first;
+    # the sources' addresses only to those who may see the sources
+    shown = world.services.harvest.provenance(world.steward, dataset_id)
+    assert [(p["source_type"], p["primary"]) for p in shown] == [("ckan", True), ("dcat", False)]
+    assert shown[0]["remote_id"] == packages[0]["id"] and shown[1]["remote_id"].endswith("/dataset/1")
+    assert shown[0]["source_url"] == ckan.url and all(p["listed"] for p in shown)
+    others = world.services.harvest.provenance(world.staff, dataset_id)
+    assert [p["source_url"] for p in others] == [None, None]
+    assert [p["remote_id"] for p in others] == [p["remote_id"] for p in shown]
 
 
 def test_cli_add_approve_run_list_report(data_dir, site):

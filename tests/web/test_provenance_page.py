@@ -1,0 +1,38 @@
+"""The dataset page names the harvest sources a dataset came from (signed-in readers only, as
+GET /api/harvest/datasets/<id>/provenance), and never a source address to outsiders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.factories import World
+from tests.harvesters.conftest import FakeCkan, add_source, datasets, full_packages, run
+from tests.harvesters.server import Site
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    server = Site()
+    yield server
+    server.stop()
+
+
+def test_dataset_page_names_its_harvest_source(app, world: World, browser_as, site: Site):
+    ckan = FakeCkan(site, full_packages()[:1])
+    source_id = add_source(world, "ckan", ckan.url, name="省公安厅数据开放平台")
+    assert run(world, source_id)["counts"]["created"] == 1
+    [(remote_id, dataset)] = datasets(world).items()
+    url = f"/datasets/{dataset.id}"
+
+    own = browser_as("steward").get(url).get_data(as_text=True)
+    assert "采集来源" in own and "省公安厅数据开放平台" in own and remote_id in own
+    assert f"(ckan · {ckan.url})" in own            # the source's own department sees where
+
+    other = browser_as("staff").get(url).get_data(as_text=True)   # another department
+    assert "省公安厅数据开放平台" in other and remote_id in other
+    assert "(ckan)" in other and f"(ckan · {ckan.url})" not in other
+
+    anonymous = app.test_client().get(url)
+    assert "采集来源" not in anonymous.get_data(as_text=True)
