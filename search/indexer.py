@@ -6,6 +6,12 @@ store, writes its documents (search.documents), deletes the ones it should no lo
 only then marks the batch processed. When the backend fails (Elasticsearch down) nothing is
 marked and the next drain retries — the index lags, nothing is lost. Writing is idempotent:
 the store, not the event, says what a dataset looks like now.
+
+Several indexers may run (a background one in every ``mulu serve`` process, ``mulu index
+drain``): each batch — read the store, write the index, mark the events — runs under one
+store-wide lock (a transaction-level advisory lock on PostgreSQL, the write lock of
+``BEGIN IMMEDIATE`` on SQLite), so a slower indexer can never write an older state of a
+dataset over the newer one a faster indexer wrote after it.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from catalog.db import Dataset, DatasetRevision, Department, OutboxEvent, utcnow
@@ -35,6 +41,7 @@ log = logging.getLogger("mulu.search")
 DATASET_TOPIC = "dataset.changed"
 DEPARTMENT_TOPIC = "department.changed"
 READ_BATCH = 500
+INDEXER_LOCK = 0x6D756C75_696E6478  # "mulu" "indx": the PostgreSQL advisory lock of indexers
 
 
 def _department(row: Department) -> DepartmentInfo:
@@ -134,25 +141,34 @@ class Indexer:
         batches = 0
         with self._lock:
             while max_batches is None or batches < max_batches:
-                with self.store.reading() as session:
-                    events = session.execute(
-                        select(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.object_id)
-                        .where(OutboxEvent.processed_at.is_(None))
-                        .order_by(OutboxEvent.id).limit(self.batch_size)).all()
-                    if not events:
-                        break
-                    docs, remove = self._documents(session, self._affected(session, events))
-                self.backend.index(docs)
-                self.backend.delete(remove)
-                with self.store.transaction() as session:
-                    session.execute(update(OutboxEvent)
-                                    .where(OutboxEvent.id.in_([e[0] for e in events]))
-                                    .values(processed_at=utcnow()))
-                processed += len(events)
+                done = self._drain_batch()
+                if not done:
+                    break
+                processed += done
                 batches += 1
         if processed:
             log.info("search indexer: %d outbox events processed", processed)
         return processed
+
+    def _drain_batch(self) -> int:
+        """One batch under the indexers' lock (see the module's docstring); 0 when none."""
+        if not self.pending():      # an idle poll takes no lock
+            return 0
+        with self.store.transaction() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INDEXER_LOCK})
+            events = session.execute(
+                select(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.object_id)
+                .where(OutboxEvent.processed_at.is_(None))
+                .order_by(OutboxEvent.id).limit(self.batch_size)).all()
+            if not events:
+                return 0
+            docs, remove = self._documents(session, self._affected(session, events))
+            self.backend.index(docs)
+            self.backend.delete(remove)
+            session.execute(update(OutboxEvent).where(OutboxEvent.id.in_([e[0] for e in events]))
+                            .values(processed_at=utcnow()))
+            return len(events)
 
     def rebuild(self) -> int:
         """A new index from the whole store, swapped in at once; then what changed meanwhile."""
