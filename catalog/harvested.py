@@ -20,6 +20,7 @@ rolls the batch back to its savepoint and stores its records one at a time.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -138,9 +139,10 @@ def _insert(session: Session, actor: Actor, items: list[NewDataset], keys: list[
     published = 1 if state == "published" else None
     unpublished = dict.fromkeys(published_columns(1, 0, ""))
     datasets, revisions, events, entries, ids = [], [], [], [], []
-    for item, key in zip(items, keys, strict=True):
+    random = os.urandom(16 * len(items))  # one system call for the batch's ids, not one each
+    for number, (item, key) in enumerate(zip(items, keys, strict=True)):
         record = item.record
-        dataset_id = str(uuid.uuid4())
+        dataset_id = str(uuid.UUID(bytes=random[16 * number:16 * number + 16], version=4))
         rank = security_rank(record["security_level"])
         ids.append(dataset_id)
         datasets.append({

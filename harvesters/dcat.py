@@ -17,22 +17,23 @@ from vocab.profiles import parse_dataset
 from vocab.profiles.base import best_literal
 
 
+def _written(names: dict[Node, str], term: Node) -> str:
+    """``term`` in N-Triples, remembered in ``names``."""
+    name = names[term] = term.n3()
+    return name
+
+
 def _closure(graph: rdf.RdfPage, subject: Node, names: dict[Node, str] | None = None) -> str:
     """The dataset's triples and those of the blank nodes it points at, as N-Triples
     (``names``: the page's terms already written, most of them shared by many datasets)."""
     names = {} if names is None else names
-
-    def n3(term: Node) -> str:
-        name = names.get(term)
-        if name is None:
-            name = names[term] = term.n3()
-        return name
-
     lines, todo, seen = [], [subject], {subject}
     while todo:
         node = todo.pop()
-        for _, predicate, obj in graph.triples((node, None, None)):
-            lines.append(f"{n3(node)} {n3(predicate)} {n3(obj)} .")
+        written = names.get(node) or _written(names, node)
+        for predicate, obj in graph.predicate_objects(node):
+            lines.append(f"{written} {names.get(predicate) or _written(names, predicate)} "
+                         f"{names.get(obj) or _written(names, obj)} .")
             if isinstance(obj, BNode) and obj not in seen:
                 seen.add(obj)
                 todo.append(obj)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rdflib import BNode, Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 
 from catalog import audit
 from catalog.actors import SYSTEM
@@ -101,6 +101,31 @@ def test_the_index_answers_like_a_graph():
             len(list(graph.triples((subject, None, None))))
     assert index.value(subjects[0], URIRef("http://example.org/nothing"), default="none") == "none"
     assert list(index.objects(URIRef("http://example.org/absent"))) == []
+
+
+def test_the_index_keeps_one_and_several_objects_and_matches_whole_terms():
+    # one object is kept as itself, several in a list: both must read as rdflib reads them,
+    # and a term must never match another by substring (the terms are str subclasses)
+    body = (b'@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix ex: <http://example.org/> .\n'
+            b'ex:a a dcat:Dataset ; ex:tag "x", "y", "z" ; ex:one "only" ; ex:node [ ex:v 1 ] .\n'
+            b'ex:b a dcat:Data ; ex:tag "xy" .\n')
+    index = fastrdf.parse(body, "turtle", "")
+    graph = Graph().parse(data=body, format="turtle")
+    ex, dcat = "http://example.org/", namespaces.DCAT
+    a, tag = URIRef(ex + "a"), URIRef(ex + "tag")
+    assert list(index.objects(a, tag)) == list(graph.objects(a, tag))
+    assert list(index.objects(a, URIRef(ex + "one"))) == [Literal("only")]
+    assert index.value(a, tag) == Literal("x") and index.value(a, URIRef(ex + "none")) is None
+    assert list(index.subjects(namespaces.RDF.type, dcat.Dataset)) == [a]
+    assert list(index.subjects(namespaces.RDF.type, URIRef(str(dcat) + "Data"))) == \
+        [URIRef(ex + "b")]
+    assert list(index.subjects(tag, Literal("x"))) == [a]
+    assert sorted(index.objects(None, tag, unique=True)) == sorted(set(graph.objects(None, tag)))
+    pairs = list(index.predicate_objects(a))
+    assert len(pairs) == len(list(graph.predicate_objects(a))) == 6
+    assert all(type(p) is URIRef for p, _ in pairs)  # the predicates come back as terms
+    assert [(p, o) for _, p, o in index.triples((a, tag, None))] == [(tag, Literal(o)) for o in "xyz"]
+    assert len(index) == len(graph)
 
 
 def test_pyoxigraph_refusal_falls_back_to_rdflib_and_its_message():
