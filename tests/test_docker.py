@@ -24,7 +24,7 @@ def test_compose_file_passes_docker_compose_config() -> None:
     assert result.returncode == 0, result.stderr
     config = result.stdout
     for needed in ("postgres:16", "elasticsearch:8", "MULU_DATABASE_URL", "MULU_SEARCH_URL",
-                   "discovery.type: single-node"):
+                   "discovery.type: single-node", "harvest-worker:", "- worker"):
         assert needed in config
 
 
