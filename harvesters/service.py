@@ -407,7 +407,7 @@ class HarvestService:
 
 def _load(schema: Schema, data: Any) -> dict[str, Any]:
     try:
-        return schema.load(data if isinstance(data, dict) else {})
+        return schema.load(data)  # a body that is not an object: a _schema error
     except ValidationError as exc:
         raise invalid_from_marshmallow(exc.messages) from None
 

@@ -18,15 +18,14 @@ from catalog.api.harvest_schemas import (
     JobWriteSchema,
     ProvenanceSchema,
     ReportSchema,
-    SourceEditSchema,
     SourceFileEditSchema,
     SourceReviewSchema,
     SourceSchema,
     SourceUploadSchema,
-    SourceWriteSchema,
 )
 from catalog.api.imports import _MultipartParser
 from catalog.spreadsheet import MAX_BYTES
+from harvesters.sources import SourceChanges, SourceInput
 from harvesters.uploads import SpreadsheetUpload
 
 blp = Blueprint("harvest", __name__, url_prefix="/api/harvest",
@@ -35,14 +34,15 @@ blp = Blueprint("harvest", __name__, url_prefix="/api/harvest",
 PARSER = _MultipartParser()
 
 
-def _body(json_schema: Schema, form_schema: Schema) -> tuple[dict[str, Any], SpreadsheetUpload | None]:
-    """A JSON body, or a multipart form whose ``file`` is a spreadsheet (read up to the import
-    limit plus one byte, so a larger file is refused as too large)."""
+def _body(form_schema: Schema) -> tuple[Any, SpreadsheetUpload | None]:
+    """A JSON body (validated once, by the service's own schema), or a multipart form whose
+    ``file`` is a spreadsheet (read up to the import limit plus one byte, so a larger file is
+    refused as too large)."""
     if flask.request.mimetype == "multipart/form-data":
         form = dict(PARSER.parse(form_schema, flask.request, location="files"))
         upload = form.pop("file")
         return form, SpreadsheetUpload(upload.stream.read(MAX_BYTES + 1), upload.filename or "")
-    return dict(PARSER.parse(json_schema, flask.request, location="json")), None
+    return flask.request.get_json(), None
 
 
 def _request_body(json_schema: type[Schema], form_schema: type[Schema]) -> dict[str, Any]:
@@ -60,12 +60,12 @@ class Sources(MethodView):
         return [s.as_dict() for s in services().harvest.list_sources(current_actor())]
 
     @require("steward", "admin")
-    @blp.doc(**_request_body(SourceWriteSchema, SourceUploadSchema))
+    @blp.doc(**_request_body(SourceInput, SourceUploadSchema))
     @blp.response(201, SourceSchema)
     def post(self) -> dict[str, Any]:
         """Register a source of your department: JSON with an http(s) ``url``, or a multipart
         form with a spreadsheet ``file`` (kept by Mulu). It runs once approved."""
-        payload, upload = _body(SourceWriteSchema(), SourceUploadSchema())
+        payload, upload = _body(SourceUploadSchema())
         return services().harvest.add_source(current_actor(), payload, upload=upload).as_dict()
 
 
@@ -78,7 +78,7 @@ class Source(MethodView):
         return services().harvest.get_source(current_actor(), source_id).as_dict()
 
     @require("steward", "admin")
-    @blp.doc(**_request_body(SourceEditSchema, SourceFileEditSchema))
+    @blp.doc(**_request_body(SourceChanges, SourceFileEditSchema))
     @blp.response(200, SourceSchema)
     def patch(self, source_id: int) -> dict[str, Any]:
         """Change a source (the fields given; ``config`` replaced whole), or replace its file.
@@ -87,7 +87,7 @@ class Source(MethodView):
         return _edit(source_id)
 
     @require("steward", "admin")
-    @blp.doc(**_request_body(SourceEditSchema, SourceFileEditSchema))
+    @blp.doc(**_request_body(SourceChanges, SourceFileEditSchema))
     @blp.response(200, SourceSchema)
     def put(self, source_id: int) -> dict[str, Any]:
         """The same as PATCH: the fields given change, the others keep their values."""
@@ -95,7 +95,7 @@ class Source(MethodView):
 
 
 def _edit(source_id: int) -> dict[str, Any]:
-    changes, upload = _body(SourceEditSchema(), SourceFileEditSchema())
+    changes, upload = _body(SourceFileEditSchema())
     return services().harvest.edit_source(current_actor(), source_id, changes,
                                           upload=upload).as_dict()
 

@@ -10,10 +10,10 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from catalog.api.paging import PagedQuerySchema, PageSchema
 from catalog.schemas import Text
+from harvesters.jobs import SCHEDULES
+from harvesters.registry import TYPES
 
 OUTCOMES = ("created", "updated", "unchanged", "withdrawn", "skipped", "failed")
-TYPES = ("ckan", "dcat", "spreadsheet")
-SCHEDULES = ("manual", "hourly", "daily", "weekly")
 STATES = ("pending", "approved", "rejected", "disabled")
 CONFIG_HELP = ("defaults, organizations (name -> department code), extras, columns, q, fq, "
                "format, limits")
@@ -34,19 +34,6 @@ class JsonObject(fields.Field):
         return loaded
 
 
-class SourceWriteSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    type = fields.String(required=True, validate=validate.OneOf(TYPES))
-    url = Text(required=True, validate=validate.Length(min=1, max=1000),
-               metadata={"description": "http(s) address of the portal, catalog or spreadsheet"})
-    department_code = Text(load_default=None, allow_none=True, validate=validate.Length(max=18))
-    name = Text(load_default="", validate=validate.Length(max=200))
-    schedule = fields.String(load_default="manual", validate=validate.OneOf(SCHEDULES))
-    config = fields.Dict(load_default=dict, metadata={"description": CONFIG_HELP})
-
-
 class SourceUploadSchema(Schema):
     """multipart/form-data: a spreadsheet source with its file (.xlsx, or .csv in UTF-8 or
     GB18030), kept by Mulu; the file name is shown, never used as a path."""
@@ -61,20 +48,6 @@ class SourceUploadSchema(Schema):
     schedule = fields.String(load_default="manual", validate=validate.OneOf(SCHEDULES))
     config = JsonObject(load_default=dict, metadata={"description": f"JSON: {CONFIG_HELP}",
                                                      "type": "string"})
-
-
-class SourceEditSchema(Schema):
-    """The fields to change; the others keep their values (``config`` is replaced whole). A new
-    type, url, file or config sends an approved source back for approval."""
-
-    class Meta:
-        unknown = RAISE
-
-    type = fields.String(validate=validate.OneOf(TYPES))
-    url = Text(validate=validate.Length(min=1, max=1000))
-    name = Text(validate=validate.Length(max=200))
-    schedule = fields.String(validate=validate.OneOf(SCHEDULES))
-    config = fields.Dict(metadata={"description": CONFIG_HELP})
 
 
 class SourceFileEditSchema(Schema):

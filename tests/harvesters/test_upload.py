@@ -262,3 +262,24 @@ def test_reports_name_the_uploaded_file_never_a_server_path(world, api):
     for shown in (json.dumps(second, ensure_ascii=False), report.render(second),
                   api["steward"].get(f"/api/harvest/jobs/{second['job']}").get_data(as_text=True)):
         assert data_dir not in shown and "/uploads/" not in shown
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (b"{not json", "application/json"),
+    (b"[1, 2]", "application/json"),
+    (b'"ckan"', "application/json"),
+    (b"type=ckan", "text/plain"),
+    (b"", "application/json"),
+])
+def test_a_body_that_is_not_a_json_object_is_a_clear_4xx(world, api, body, content_type):
+    source = api["admin"].post("/api/harvest/sources", json={
+        "type": "ckan", "url": "https://data.example.gov.cn/", "department_code": PUBLIC_SECURITY})
+    assert source.status_code == 201, source.json
+    before = source_count(world)
+    for path, method in (("/api/harvest/sources", "post"),
+                         (f"/api/harvest/sources/{source.json['id']}", "patch")):
+        response = api["admin"].open(method.upper(), path, data=body,
+                                     content_type=content_type)
+        assert 400 <= response.status_code < 500, (path, response.status_code)
+        assert response.is_json and "Traceback" not in response.get_data(as_text=True)
+    assert source_count(world) == before
