@@ -46,6 +46,10 @@ class Mapped:
     publisher_code: str | None = None
     identifiers: tuple[str, ...] = ()   # other ids naming the same dataset (IRI, dct:identifier)
     notes: list[str] = field(default_factory=list)
+    # what the source gave for a field that could not be read as a value of that field (an
+    # unknown code-list value, a date that is no date): field name -> the source's text. The
+    # record is kept; each of these becomes one of its problems (待完善), never a refusal.
+    unread: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
