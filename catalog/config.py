@@ -11,6 +11,7 @@ from pathlib import Path
 from vocab.concepts import network_ceiling, scheme
 
 NETWORKS = ("internet", "extranet", "intranet")
+DEFAULT_MAX_SHEET_BYTES = 64 * 1024 * 1024   # a 100,000-row catalog is about 19 MB as CSV
 
 
 class ConfigError(ValueError):
@@ -27,6 +28,7 @@ class Settings:
     network: str = "extranet"
     secret_key: str = field(default="", repr=False)
     max_upload_bytes: int = 5 * 1024 * 1024
+    max_sheet_bytes: int = DEFAULT_MAX_SHEET_BYTES
     public_base_url: str = "http://127.0.0.1:5000"
     sharing_deadline_days: int = 10
     smtp_host: str = ""
@@ -40,6 +42,8 @@ class Settings:
         "MULU_NETWORK": "internet (互联网), extranet (政务外网) or intranet (政务内网)",
         "MULU_SECRET_KEY": "session signing key (default: generated once into the data dir)",
         "MULU_BASE_URL": "public address used in exported RDF links",
+        "MULU_MAX_SHEET_BYTES": "largest catalog spreadsheet accepted, in bytes: import uploads "
+                                "and harvest uploads alike (default 64 MB)",
         "MULU_SHARING_DEADLINE_DAYS": "working days a provider has to answer a sharing request "
                                       "(default 10, 国发〔2016〕51号)",
         "MULU_SMTP_HOST": "SMTP server for notification e-mail (empty: in-app inbox only)",
@@ -83,6 +87,8 @@ def load_settings(env: Mapping[str, str] | None = None, data_dir: str | Path | N
         network=network,
         secret_key=env.get("MULU_SECRET_KEY", ""),
         public_base_url=env.get("MULU_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        max_sheet_bytes=_int_setting(env, "MULU_MAX_SHEET_BYTES", DEFAULT_MAX_SHEET_BYTES,
+                                     64 * 1024, 1024 ** 3),
         sharing_deadline_days=_int_setting(env, "MULU_SHARING_DEADLINE_DAYS", 10, 1, 60),
         smtp_host=env.get("MULU_SMTP_HOST", "").strip(),
         smtp_port=_int_setting(env, "MULU_SMTP_PORT", 25, 1, 65535),

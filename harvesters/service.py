@@ -86,7 +86,8 @@ class HarvestService:
         if upload is not None:  # another department's steward is refused before the file is read
             with self.store.reading() as session:
                 self._department(session, actor, values["department_code"])
-            stored = uploads.store(self.data_dir, upload, values["config"])
+            stored = uploads.store(self.data_dir, upload, values["config"],
+                                   max_bytes=self.store.settings.max_sheet_bytes)
         try:
             with self.store.transaction() as session:
                 department = self._department(session, actor, values["department_code"])
@@ -159,7 +160,8 @@ class HarvestService:
             if uploads.same_content(self.data_dir, current_url, upload):
                 url = current_url  # the very same bytes: nothing to review again
             else:
-                stored = url = uploads.store(self.data_dir, upload, config)
+                stored = url = uploads.store(self.data_dir, upload, config,
+                                             max_bytes=self.store.settings.max_sheet_bytes)
         try:
             view, replaced = self._apply_edit(actor, source_id, changes, url, upload)
         except BaseException:

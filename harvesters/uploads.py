@@ -22,7 +22,6 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from catalog.errors import InvalidInput, Message, MuluError, field_error
-from catalog.spreadsheet import MAX_BYTES
 
 PREFIX = "upload:"
 SUBDIR = Path("uploads") / "harvest"
@@ -100,14 +99,16 @@ def extension(upload: SpreadsheetUpload) -> str:
     return "xlsx" if upload.data.startswith(b"PK") else "csv"
 
 
-def store(data_dir: Path, upload: SpreadsheetUpload, config: dict[str, Any]) -> str:
+def store(data_dir: Path, upload: SpreadsheetUpload, config: dict[str, Any], *,
+          max_bytes: int) -> str:
     """Keep the file once it proved a readable catalog spreadsheet; returns its reference.
 
-    Readable: not larger than the bulk import's limit (else 413), an .xlsx workbook or a CSV in
-    UTF-8 or GB18030 in which the spreadsheet harvester itself, with the source's ``config``,
-    finds a header and at least one row (else a 400 on ``file``, and nothing is kept)."""
-    if len(upload.data) > MAX_BYTES:
-        mb = MAX_BYTES // (1024 * 1024)
+    Readable: not larger than ``max_bytes`` (``Settings.max_sheet_bytes``, the bulk import's
+    limit too; else 413), an .xlsx workbook or a CSV in UTF-8 or GB18030 in which the
+    spreadsheet harvester itself, with the source's ``config``, finds a header and at least one
+    row (else a 400 on ``file``, and nothing is kept)."""
+    if len(upload.data) > max_bytes:
+        mb = max_bytes // (1024 * 1024)
         raise UploadTooLarge(Message(f"文件超过 {mb} MB 上限。",
                                      f"The file is larger than the {mb} MB limit."))
     if not upload.data.strip():
@@ -118,21 +119,21 @@ def store(data_dir: Path, upload: SpreadsheetUpload, config: dict[str, Any]) -> 
     partial = root / f".part-{name}"  # the harvester reads the kind from the extension
     try:
         partial.write_bytes(upload.data)
-        _probe(partial, config)
+        _probe(partial, config, max_bytes)
         os.replace(partial, root / name)
     finally:
         partial.unlink(missing_ok=True)
     return PREFIX + name
 
 
-def _probe(path: Path, config: dict[str, Any]) -> None:
+def _probe(path: Path, config: dict[str, Any], max_bytes: int) -> None:
     """List the file with the spreadsheet harvester; a file-level problem refuses it."""
     from harvesters import errors
     from harvesters.base import PageProblem, SourceSpec
     from harvesters.http import Deadline, Fetcher, Limits
     from harvesters.spreadsheet import SpreadsheetHarvester
 
-    limits = Limits(max_bytes=MAX_BYTES)
+    limits = Limits(max_bytes=max_bytes)
     spec = SourceSpec(0, "spreadsheet", str(path), 0, config, limits)
     harvester = SpreadsheetHarvester(spec, Fetcher(limits, Deadline.after(120)))
     try:

@@ -23,8 +23,7 @@ from catalog.api.harvest_schemas import (
     SourceSchema,
     SourceUploadSchema,
 )
-from catalog.api.imports import _MultipartParser
-from catalog.spreadsheet import MAX_BYTES
+from catalog.api.imports import _MultipartParser, allow_spreadsheet_bodies, read_upload
 from harvesters.sources import SourceChanges, SourceInput
 from harvesters.uploads import SpreadsheetUpload
 
@@ -32,6 +31,7 @@ blp = Blueprint("harvest", __name__, url_prefix="/api/harvest",
                 description="数据采集 / harvest sources, jobs and reports")
 
 PARSER = _MultipartParser()
+blp.before_request(allow_spreadsheet_bodies)
 
 
 def _body(form_schema: Schema) -> tuple[Any, SpreadsheetUpload | None]:
@@ -41,7 +41,7 @@ def _body(form_schema: Schema) -> tuple[Any, SpreadsheetUpload | None]:
     if flask.request.mimetype == "multipart/form-data":
         form = dict(PARSER.parse(form_schema, flask.request, location="files"))
         upload = form.pop("file")
-        return form, SpreadsheetUpload(upload.stream.read(MAX_BYTES + 1), upload.filename or "")
+        return form, SpreadsheetUpload(read_upload(upload.stream), upload.filename or "")
     return flask.request.get_json(), None
 
 

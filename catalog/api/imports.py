@@ -7,7 +7,7 @@ registration order (tests/api/test_import_api.py checks it).
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import IO, Any
 
 import flask
 from flask import Response, send_file
@@ -36,6 +36,24 @@ class _UploadBlueprint(Blueprint):
 
 blp = _UploadBlueprint("imports", __name__, url_prefix="/api/datasets",
                        description="信息资源批量导入 / spreadsheet bulk registration")
+
+FORM_OVERHEAD = 64 * 1024   # a multipart body's boundaries, part headers and form fields
+
+
+def allow_spreadsheet_bodies() -> None:
+    """A multipart request may carry a spreadsheet of up to ``Settings.max_sheet_bytes``
+    (other bodies keep the application's smaller limit)."""
+    if flask.request.mimetype == "multipart/form-data":
+        flask.request.max_content_length = services().settings.max_sheet_bytes + FORM_OVERHEAD
+
+
+def read_upload(stream: IO[bytes]) -> bytes:
+    """An uploaded file's bytes, up to the spreadsheet limit and one byte more (so that a
+    larger file is refused as too large)."""
+    return stream.read(services().settings.max_sheet_bytes + 1)
+
+
+blp.before_request(allow_spreadsheet_bodies)
 
 
 class ImportFormSchema(Schema):
@@ -67,7 +85,7 @@ class ImportResultSchema(Schema):
 def import_spreadsheet(form: dict[str, Any]) -> dict[str, Any]:
     """Register every row of a catalog spreadsheet, or none (422 lists the rows to fix)."""
     upload = form["file"]
-    data = upload.stream.read(spreadsheet.MAX_BYTES + 1)
+    data = read_upload(upload.stream)
     return spreadsheet.import_file(
         services().datasets, current_actor(), data, upload.filename or "",
         department_code=form.get("department_code"), submit=form["submit"]).as_dict()

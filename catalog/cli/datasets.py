@@ -27,10 +27,9 @@ def dataset_import(data_dir: str | None, file: str, department_code: str, submit
     from catalog import spreadsheet
 
     path = Path(file)
-    with path.open("rb") as handle:
-        data = handle.read(spreadsheet.MAX_BYTES + 1)
-    result = spreadsheet.import_file(_services(data_dir).datasets, SYSTEM, data, path.name,
-                                     department_code=department_code, submit=submit)
+    with path.open("rb") as handle:   # streamed; the reader checks the size limit
+        result = spreadsheet.import_file(_services(data_dir).datasets, SYSTEM, handle, path.name,
+                                         department_code=department_code, submit=submit)
     for column in result.ignored_columns:
         click.echo(f"忽略未识别的列 / ignored unknown column: {column}", err=True)
     for item in result.items:

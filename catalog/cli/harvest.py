@@ -11,7 +11,6 @@ import click
 
 from catalog.actors import SYSTEM
 from catalog.cli.common import _services, data_dir_option, friendly_errors
-from catalog.spreadsheet import MAX_BYTES
 from harvesters.uploads import SpreadsheetUpload
 
 
@@ -47,10 +46,10 @@ def _config(config_json: str | None, defaults: tuple[str, ...], organizations: t
     return config
 
 
-def _upload(path: str) -> SpreadsheetUpload:
+def _upload(path: str, max_bytes: int) -> SpreadsheetUpload:
     """The file's bytes (a copy is kept in the data dir, so the original may move or go)."""
     with open(path, "rb") as handle:  # one byte more than the limit: a larger file is refused
-        return SpreadsheetUpload(handle.read(MAX_BYTES + 1), Path(path).name)
+        return SpreadsheetUpload(handle.read(max_bytes + 1), Path(path).name)
 
 
 _FILE_HELP = "a spreadsheet file (.xlsx or .csv); Mulu keeps a copy in the data dir"
@@ -80,10 +79,11 @@ def harvest_add(data_dir: str | None, type_: str, url: str | None, file_: str | 
     if bool(url) == bool(file_):
         raise click.UsageError("give exactly one of --url or --file")
     config = _config(config_json, defaults, organizations)
-    source = _services(data_dir).harvest.add_source(
+    services = _services(data_dir)
+    source = services.harvest.add_source(
         SYSTEM, {"type": type_, "url": url, "department_code": department_code,
                  "name": name, "schedule": schedule, "config": config},
-        upload=_upload(file_) if file_ else None)
+        upload=_upload(file_, services.settings.max_sheet_bytes) if file_ else None)
     click.echo(source.id)
 
 
@@ -111,7 +111,8 @@ def harvest_edit(data_dir: str | None, source: str, type_: str | None, url: str 
                  config_json: str | None, as_json: bool) -> None:
     if url and file_:
         raise click.UsageError("give at most one of --url or --file")
-    harvest_service = _services(data_dir).harvest
+    services = _services(data_dir)
+    harvest_service = services.harvest
     source_id = _harvest_source_id(source)
     changes: dict[str, Any] = {key: value for key, value in (
         ("type", type_), ("url", url), ("name", name), ("schedule", schedule)) if value is not None}
@@ -121,7 +122,8 @@ def harvest_edit(data_dir: str | None, source: str, type_: str | None, url: str 
     if not changes and not file_:
         raise click.UsageError("nothing to change (see --help)")
     view = harvest_service.edit_source(SYSTEM, source_id, changes,
-                                       upload=_upload(file_) if file_ else None)
+                                       upload=_upload(file_, services.settings.max_sheet_bytes)
+                                       if file_ else None)
     if as_json:
         click.echo(json.dumps(view.as_dict(), ensure_ascii=False, indent=2))
     else:

@@ -1,31 +1,36 @@
-"""Spreadsheet bulk registration (批量登记): read the catalog spreadsheet departments fill in.
+"""Catalog spreadsheets: the one reader (bulk registration 批量登记 and harvest sources), the
+template, the import.
 
 The columns come from the field table (``vocab.fields``): a header is matched to a field through
 ``Field.columns`` (the template's label, the aliases seen in real exports, the English label and
-the field name). Reading turns every row into a record the dataset service validates; a cell
-that only says there is nothing (暂无, 无, None, null, [] …: ``values.is_placeholder``, the
-harvester's rule too) is empty. Every problem names the row as the user sees it in Excel
-(1-based, header included), the field and a bilingual message. Importing is all or none:
-``DatasetService.register_many``, which stores the rows in batches (bulk inserts).
+the field name) and ``columns.PORTAL_COLUMNS``. ``read_sheet`` streams an .xlsx or .csv file
+(UTF-8, UTF-8 with BOM or GB18030) of any length as ``SheetRow`` records under a policy:
+``STRICT`` (the import: every problem names the row as the user sees it in Excel, 1-based,
+header included, the field and a bilingual message) or ``LENIENT`` (a harvest source: each row a
+record of its own, what cannot be read handed on as ``SheetRow.unread``). A cell that only says
+there is nothing (暂无, 无, None, null, [] …: ``values.is_placeholder``) is empty. Importing is all
+or none: ``DatasetService.register_many``, which stores the rows in batches (bulk inserts). The
+size limit is ``Settings.max_sheet_bytes`` (``MULU_MAX_SHEET_BYTES``); there is no row limit.
 
 ``template_xlsx`` / ``template_csv`` write the template the reader reads back.
 
-The package, one job a module: ``model`` (limits, sheet names, results), ``reading`` (bytes ->
-rows -> records), ``headers`` (finding and mapping the header row), ``cells`` (cell values and the
-信息项 sheet), ``template`` (the template) and ``importer`` (parse, validate, register).
+The package, one job a module: ``reading`` (the public reader), ``csvfile`` and ``xlsxfile``
+(bytes -> numbered rows, streamed), ``headers`` (finding and mapping the header row), ``rows``
+(rows -> records under a policy), ``cells`` and ``values`` (cell values), ``items`` (the 信息项
+sheet), ``model`` (names, results), ``template`` (the template) and ``importer`` (parse,
+validate, register).
 """
 
-from catalog.spreadsheet.cells import convert
+from catalog.spreadsheet.cells import cell_text, convert
 from catalog.spreadsheet.headers import normalize_header
 from catalog.spreadsheet.importer import import_file, parse
+from catalog.spreadsheet.items import ItemRow
 from catalog.spreadsheet.model import (
     CSV_TYPE,
     HEADER_SCAN_ROWS,
     ITEMS_SHEET,
     LISTS_SHEET,
     MAIN_SHEET,
-    MAX_BYTES,
-    MAX_ROWS,
     MAX_UNZIPPED_BYTES,
     MIN_HEADER_MATCHES,
     XLSX_TYPE,
@@ -35,6 +40,16 @@ from catalog.spreadsheet.model import (
     Problem,
     Row,
 )
+from catalog.spreadsheet.reading import (
+    LENIENT,
+    STRICT,
+    LostItem,
+    Sheet,
+    SheetSource,
+    is_xlsx,
+    read_sheet,
+)
+from catalog.spreadsheet.rows import Policy, SheetRow
 from catalog.spreadsheet.template import (
     EXAMPLE,
     column_hint,
@@ -47,9 +62,11 @@ from catalog.spreadsheet.template import (
 )
 
 __all__ = [
-    "CSV_TYPE", "EXAMPLE", "HEADER_SCAN_ROWS", "ITEMS_SHEET", "LISTS_SHEET", "MAIN_SHEET",
-    "MAX_BYTES", "MAX_ROWS", "MAX_UNZIPPED_BYTES", "MIN_HEADER_MATCHES", "XLSX_TYPE",
-    "ImportResult", "ImportedRow", "ParsedSheet", "Problem", "Row",
-    "column_hint", "convert", "header_label", "import_file", "normalize_header", "parse",
-    "render_cell", "render_row", "template_csv", "template_rows", "template_xlsx",
+    "CSV_TYPE", "EXAMPLE", "HEADER_SCAN_ROWS", "ITEMS_SHEET", "LENIENT", "LISTS_SHEET",
+    "MAIN_SHEET", "MAX_UNZIPPED_BYTES", "MIN_HEADER_MATCHES", "STRICT", "XLSX_TYPE",
+    "ImportResult", "ImportedRow", "ItemRow", "LostItem", "ParsedSheet", "Policy", "Problem", "Row",
+    "Sheet", "SheetRow", "SheetSource",
+    "cell_text", "column_hint", "convert", "header_label", "import_file", "is_xlsx",
+    "normalize_header", "parse", "read_sheet", "render_cell", "render_row", "template_csv",
+    "template_rows", "template_xlsx",
 ]

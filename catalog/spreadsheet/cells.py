@@ -27,11 +27,11 @@ def _blank(value: Any) -> bool:
 def convert(f: Field, value: Any) -> tuple[Any, Message | None]:
     """One cell as the record value of field ``f``: (value, None) or (None, the problem)."""
     if f.kind is Kind.DATA_ITEMS:
-        return _data_items(_text(value))
+        return _data_items(cell_text(value))
     if f.multiple:
         splitter = _SPLIT_CODES if f.kind is Kind.CODE else _SPLIT
         values, problems = [], []
-        for part in (p.strip() for p in splitter.split(_text(value))):
+        for part in (p.strip() for p in splitter.split(cell_text(value))):
             if part:
                 converted, message = _scalar(f, part)
                 values.append(converted)
@@ -44,13 +44,13 @@ def convert(f: Field, value: Any) -> tuple[Any, Message | None]:
 def _scalar(f: Field, value: Any) -> tuple[Any, Message | None]:
     if f.kind is Kind.CONCEPT:
         assert f.scheme
-        return _concept(scheme(f.scheme), canonical(f.scheme, _text(value)), f)
+        return _concept(scheme(f.scheme), canonical(f.scheme, cell_text(value)), f)
     if f.kind is Kind.DATE:
         return _date(value)
-    return _text(value), None
+    return cell_text(value), None
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
@@ -78,7 +78,7 @@ def _date(value: Any) -> tuple[str | None, Message | None]:
         return value.date().isoformat(), None
     if isinstance(value, date):
         return value.isoformat(), None
-    text = _text(value)
+    text = cell_text(value)
     match = _DATE.match(text)
     if match:
         year, month, day = match.group(1), match.group(2) or match.group(4), \

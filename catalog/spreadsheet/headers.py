@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -15,7 +16,6 @@ from catalog.spreadsheet.model import (
     _ITEM_FIELDS,
     HEADER_SCAN_ROWS,
     MIN_HEADER_MATCHES,
-    ParsedSheet,
     Problem,
     Row,
     _file_error,
@@ -74,38 +74,75 @@ def _find_header(rows: Iterator[Row], columns: dict[str, str],
     return None
 
 
-def _map_header(header: Sequence[Any], columns: dict[str, str], required: Iterable[Field],
-                sheet: ParsedSheet, where: str = "") -> dict[int, str]:
-    """Column index -> field name; a missing required column or a field given twice is fatal."""
-    mapping: dict[int, str] = {}
+@dataclass
+class HeaderMap:
+    """What the header row says: column index -> field, header as written -> field, and the
+    headers that match no field."""
+
+    mapping: dict[int, str] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
+
+
+def header_columns(extra: Mapping[str, str] | None = None) -> tuple[dict[str, str], dict[str, int]]:
+    """Header -> field and each header's rank; ``extra`` (a source's own column names, header ->
+    field name) comes first."""
+    columns, rank = dict(_main_columns()), dict(column_rank())
+    for header, name in (extra or {}).items():
+        if name in _FIELD_BY_NAME:
+            columns[normalize_header(header)] = name
+            rank[normalize_header(header)] = -1
+    return columns, rank
+
+
+def map_strict(header: Sequence[Any], columns: dict[str, str]) -> HeaderMap:
+    """The import's reading: a missing required column or a field given twice is fatal."""
+    found = HeaderMap()
     seen: dict[str, str] = {}
     problems = []
-    zh, en = (f"工作表“{where}”", f"Sheet '{where}': ") if where else ("", "")
     for index, cell in enumerate(header):
         written = str(cell).strip() if cell is not None else ""
         if not written:
             continue
         name = columns.get(normalize_header(written))
         if name is None:
-            sheet.ignored_columns.append(written)
+            found.ignored.append(written)
             continue
         if name in seen:
             problems.append(Problem(None, "header", Message(
-                f"{zh}列“{seen[name]}”与“{written}”都对应“{_label(name)}”，请删除其中一列。",
-                f"{en}Columns '{seen[name]}' and '{written}' both mean "
+                f"列“{seen[name]}”与“{written}”都对应“{_label(name)}”，请删除其中一列。",
+                f"Columns '{seen[name]}' and '{written}' both mean "
                 f"'{_label(name, 'en')}'; remove one.")))
             continue
         seen[name] = written
-        mapping[index] = name
-        sheet.columns[written] = name
-    for f in required:
-        if f.name not in seen:
+        found.mapping[index] = name
+        found.columns[written] = name
+    for f in FIELDS:
+        if f.required and f.name not in seen:
             problems.append(Problem(None, "header", Message(
-                f"{zh}缺少必填列“{f.label_zh}”。",
-                f"{en}The required column '{f.label_en}' is missing.")))
+                f"缺少必填列“{f.label_zh}”。", f"The required column '{f.label_en}' is missing.")))
     if problems:
         raise _invalid(problems)
-    return mapping
+    return found
+
+
+def map_lenient(header: Sequence[Any], columns: dict[str, str], rank: dict[str, int]) -> HeaderMap:
+    """A harvest source's reading: of two columns for one field the better-ranked name wins;
+    no column is required."""
+    best: dict[str, tuple[int, int]] = {}
+    found = HeaderMap()
+    for index, cell in enumerate(header):
+        key = normalize_header(cell) if cell is not None else ""
+        name = columns.get(key)
+        if name is None:
+            if str(cell or "").strip():
+                found.ignored.append(str(cell).strip())
+        elif name not in best or rank.get(key, 999) < best[name][0]:
+            best[name] = (rank.get(key, 999), index)
+    for name, (_rank, index) in sorted(best.items(), key=lambda b: b[1][1]):
+        found.mapping[index] = name
+        found.columns[str(header[index])] = name   # as written: part of a harvest row's hash
+    return found
 
 
 def _label(name: str, lang: str = "zh") -> str:

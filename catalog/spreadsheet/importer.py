@@ -6,43 +6,41 @@ from catalog.actors import Actor
 from catalog.datasets import DatasetService
 from catalog.errors import InvalidInput, field_error
 from catalog.spreadsheet.model import (
-    MAX_BYTES,
     ImportedRow,
     ImportResult,
     ParsedSheet,
     Problem,
     _failed,
-    _file_error,
     _invalid,
 )
-from catalog.spreadsheet.reading import _csv_rows, _decode, _is_xlsx, _parse_rows, _parse_xlsx
+from catalog.spreadsheet.reading import STRICT, SheetSource, read_sheet
 
 
-def parse(data: bytes, filename: str = "") -> ParsedSheet:
-    """Read an .xlsx or .csv catalog spreadsheet into (row, record) pairs.
+def parse(source: SheetSource, filename: str = "", *, max_bytes: int | None = None) -> ParsedSheet:
+    """Read an .xlsx or .csv catalog spreadsheet into (row, record) pairs, strictly.
 
     File and header problems raise InvalidInput at once; row problems are collected in
-    ``ParsedSheet.problems``.
+    ``ParsedSheet.problems``. The records are kept: the import validates them all.
     """
-    if len(data) > MAX_BYTES:
-        raise _file_error(f"文件超过 {MAX_BYTES // (1024 * 1024)} MB，请拆分后分批导入。",
-                          f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; "
-                          "split it into smaller files.")
-    if not data.strip():
-        raise _file_error("文件为空。", "The file is empty.")
-    if _is_xlsx(data, filename):
-        return _parse_xlsx(data)
-    return _parse_rows(_csv_rows(_decode(data)))
+    with read_sheet(source, filename, policy=STRICT, max_bytes=max_bytes) as sheet:
+        parsed = ParsedSheet(columns=sheet.columns, ignored_columns=sheet.ignored_columns)
+        for row in sheet.rows:
+            parsed.records.append((row.number, row.record))
+            parsed.problems.extend(row.problems)
+        parsed.problems.extend(lost.problem for lost in sheet.lost_items)
+    parsed.problems.sort(key=lambda p: (bool(p.sheet), p.row or 0))
+    return parsed
 
 
-def import_file(datasets: DatasetService, actor: Actor, data: bytes, filename: str = "", *,
-                department_code: str | None = None, submit: bool = False,
+def import_file(datasets: DatasetService, actor: Actor, source: SheetSource, filename: str = "",
+                *, department_code: str | None = None, submit: bool = False,
                 note: str = "") -> ImportResult:
-    """Read a spreadsheet and register every row, or none: raises InvalidInput on any problem."""
+    """Read a spreadsheet and register every row, or none: raises InvalidInput on any problem.
+    A file larger than ``Settings.max_sheet_bytes`` is refused."""
     if actor.role == "admin" and not department_code:  # else every row reports it
         raise field_error("department_code", "管理员导入时必须指定部门。",
                           "An administrator must name the department.")
-    sheet = parse(data, filename)
+    sheet = parse(source, filename, max_bytes=datasets.settings.max_sheet_bytes)
     if sheet.problems:
         problems = [*sheet.problems, *_validation_problems(datasets, actor, sheet)]
         raise _invalid(sorted(problems, key=lambda p: (bool(p.sheet), p.row or 0)))
@@ -61,12 +59,16 @@ def _validation_problems(datasets: DatasetService, actor: Actor,
                          sheet: ParsedSheet) -> list[Problem]:
     """The schema and rule problems of every row, so one upload reports everything at once;
     a field that could not be read is not reported again."""
-    problems = []
+    problems: list[Problem] = []
+    unread: dict[int, set[str]] = {}
+    for problem in sheet.problems:
+        if problem.row is not None and not problem.sheet:
+            unread.setdefault(problem.row, set()).add(problem.field)
     for row, record in sheet.records:
         try:
             datasets.validate(record, actor)
         except InvalidInput as exc:
-            bad = sheet.bad_fields(row)
+            bad = unread.get(row, set())
             for name, messages in exc.errors.items():
                 if name.split(".", 1)[0] not in bad:
                     problems.extend(Problem(row, name, m) for m in messages)

@@ -8,7 +8,7 @@ are kept in the item's description.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain, islice
@@ -16,7 +16,7 @@ from typing import Any
 
 from catalog.errors import Message
 from catalog.rules import title_key
-from catalog.spreadsheet.cells import _blank, _concept, _text
+from catalog.spreadsheet.cells import _blank, _concept, cell_text
 from catalog.spreadsheet.columns import ITEM_COLUMNS, ITEM_SHEETS
 from catalog.spreadsheet.headers import _find_header, _no_header, normalize_header
 from catalog.spreadsheet.model import _ITEM_FIELDS, HEADER_SCAN_ROWS, Problem, Row, _invalid
@@ -41,6 +41,7 @@ class ItemRow:
     title: str
     item: dict[str, str] | None
     problem: Problem | None = None
+    sheet: str = ""
 
 
 def is_items_sheet(title: str) -> bool:
@@ -64,7 +65,7 @@ def read_items(rows: Iterator[Row], sheet_name: str) -> list[ItemRow]:
     mapping = _map(found[1], sheet_name)
     read: list[ItemRow] = []
     for number, values in chain((row for row in head if row[0] > found[0]), rows):
-        cells = {key: _text(values[i]) for i, key in mapping.items()
+        cells = {key: cell_text(values[i]) for i, key in mapping.items()
                  if i < len(values) and not is_placeholder(values[i])}
         if not any(cells.values()):
             continue
@@ -107,11 +108,12 @@ def _item(number: int, cells: dict[str, str], sheet_name: str) -> ItemRow:
     type_text, typed = typed_length(cells.get("data_type", ""))
     if not name:
         return ItemRow(number, code, title, None, Problem(number, "name", Message(
-            "信息项名称为空。", "The data item has no name."), sheet_name))
+            "信息项名称为空。", "The data item has no name."), sheet_name), sheet_name)
     data_type, message = _concept(scheme("data-type"), type_text, _ITEM_FIELDS["data_type"])
     if message is not None:
         return ItemRow(number, code, title, None, Problem(number, "data_type", Message(
-            f"信息项“{name}”：{message.zh}", f"Data item '{name}': {message.en}"), sheet_name))
+            f"信息项“{name}”：{message.zh}", f"Data item '{name}': {message.en}"), sheet_name),
+            sheet_name)
     item = {"name": name, "data_type": data_type}
     length = cells.get("length") or typed
     notes = [cells.get("description", ""), f"长度 {length}" if length else "",
@@ -119,30 +121,31 @@ def _item(number: int, cells: dict[str, str], sheet_name: str) -> ItemRow:
     description = "；".join(n for n in notes if n)
     if description:
         item["description"] = description
-    return ItemRow(number, code, title, item)
+    return ItemRow(number, code, title, item, sheet=sheet_name)
 
 
-def attach(items: list[ItemRow], datasets: Sequence[tuple[str, str]]
+def attach(items: Iterable[ItemRow], datasets: Iterable[tuple[int, str, str]]
            ) -> tuple[dict[int, list[ItemRow]], list[ItemRow]]:
-    """Each item's dataset (an index into ``datasets`` of (resource code, title)): by code when
-    the item gives one the main sheet has, else by title. Returns (found, not found)."""
+    """Each item's dataset among ``datasets`` (row number, resource code, title): the first row
+    with the item's code when the main sheet has it, else the first row with its title. Returns
+    (row number -> its items, in sheet order; the items of no row)."""
     by_code: dict[str, int] = {}
     by_title: dict[str, int] = {}
-    for index, (code, title) in enumerate(datasets):
-        if code:
-            by_code.setdefault(code.strip(), index)
+    for number, code, title in datasets:
+        if code.strip():
+            by_code.setdefault(code.strip(), number)
         if title_key(title or ""):
-            by_title.setdefault(title_key(title), index)
+            by_title.setdefault(title_key(title), number)
     found: dict[int, list[ItemRow]] = {}
-    lost = []
+    lost: list[ItemRow] = []
     for row in items:
-        index = by_code.get(row.code.strip()) if row.code else None
-        if index is None and title_key(row.title):
-            index = by_title.get(title_key(row.title))
-        if index is None:
+        dataset = by_code.get(row.code.strip()) if row.code else None
+        if dataset is None and title_key(row.title):
+            dataset = by_title.get(title_key(row.title))
+        if dataset is None:
             lost.append(row)
         else:
-            found.setdefault(index, []).append(row)
+            found.setdefault(dataset, []).append(row)
     return found, lost
 
 

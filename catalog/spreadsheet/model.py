@@ -1,4 +1,4 @@
-"""The limits and names of the catalog spreadsheet, and what reading and importing it return."""
+"""The names of the catalog spreadsheet, and what reading and importing it return."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from typing import Any
 from catalog.errors import FieldErrors, InvalidInput, Message
 from vocab.fields import DATA_ITEM_FIELDS, FIELDS
 
-MAX_ROWS = 5000
-MAX_BYTES = 5 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024   # an xlsx is a zip: refuse zip bombs
 HEADER_SCAN_ROWS = 5                     # a title row or two may precede the header
 MIN_HEADER_MATCHES = 3
@@ -54,9 +52,6 @@ class ParsedSheet:
     problems: list[Problem] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)       # header as written -> field
     ignored_columns: list[str] = field(default_factory=list)     # headers matching no field
-
-    def bad_fields(self, row: int) -> set[str]:
-        return {p.field for p in self.problems if p.row == row and not p.sheet}
 
 
 @dataclass(frozen=True)

@@ -1,38 +1,114 @@
-"""Reading: the bytes of an .xlsx or .csv file as numbered rows, and the rows as records."""
+"""The one spreadsheet reader: an .xlsx or .csv file, streamed, as rows read under a policy.
+
+    with read_sheet(stream_or_bytes, "目录.xlsx", policy=Policy.LENIENT,
+                    extra_columns={"数据简述": "description"}, max_bytes=limit) as sheet:
+        sheet.columns, sheet.ignored_columns, sheet.problems, sheet.lost_items
+        for row in sheet.rows:      # SheetRow: number, record, written, items, problems, unread
+            ...
+
+Both the bulk import (``importer``, ``Policy.STRICT``) and the spreadsheet harvest source
+(``harvesters.spreadsheet``, ``Policy.LENIENT``) read files here; ``rows`` says what the two
+policies do differently. A problem of the file itself (too large, not a spreadsheet, an
+encoding that is neither UTF-8 nor GB18030, no header in the first rows, for the strict policy a
+missing required column) raises ``InvalidInput`` naming ``file`` or ``header``: from
+``read_sheet`` when it shows at the start, from ``rows`` when it shows later in the file.
+
+Memory: rows are read and handed on one at a time (``csvfile``, ``xlsxfile``); what is kept
+while reading is the header, a strict reading's titles and codes (to find repeats), and — only
+for a workbook with a 信息项 sheet — the items and each row's code and title, read in a first
+pass over the main sheet, so that every row is handed on with its items.
+"""
 
 from __future__ import annotations
 
-import codecs
-import csv
 import io
-import zipfile
-from collections.abc import Iterator
-from typing import Any
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import BinaryIO
 
-from catalog.errors import Message
-from catalog.rules import title_key
-from catalog.spreadsheet.cells import convert
-from catalog.spreadsheet.headers import _find_header, _main_columns, _map_header, _no_header
-from catalog.spreadsheet.items import ItemRow, attach, is_items_sheet, not_found, read_items
-from catalog.spreadsheet.model import (
-    _FIELD_BY_NAME,
-    LISTS_SHEET,
-    MAX_ROWS,
-    MAX_UNZIPPED_BYTES,
-    ParsedSheet,
-    Problem,
-    Row,
-    _file_error,
+from catalog.errors import InvalidInput, Message
+from catalog.spreadsheet.csvfile import BLOCK, csv_rows
+from catalog.spreadsheet.headers import (
+    _find_header,
+    _no_header,
+    header_columns,
+    map_lenient,
+    map_strict,
 )
-from catalog.spreadsheet.template import column_hint
-from catalog.spreadsheet.values import is_placeholder
-from vocab.fields import FIELDS
+from catalog.spreadsheet.items import ItemRow, attach, is_items_sheet, not_found, read_items
+from catalog.spreadsheet.model import LISTS_SHEET, Problem, Row, _file_error
+from catalog.spreadsheet.rows import Policy, RowReader, SheetRow, dataset_keys
+from catalog.spreadsheet.xlsxfile import WorkbookSheet, open_workbook
 
-# -- bytes to rows ---------------------------------------------------------------------------
+STRICT = Policy.STRICT
+LENIENT = Policy.LENIENT
 
-def _is_xlsx(data: bytes, filename: str) -> bool:
+
+@dataclass(frozen=True)
+class LostItem:
+    """A 信息项 row whose dataset (by resource code or title) is not in the main sheet."""
+
+    item: ItemRow
+    problem: Problem
+
+
+@dataclass
+class Sheet:
+    """An open spreadsheet: what its header says, the problems found before any row, and the
+    rows (an iterator: read once, while ``read_sheet``'s block runs)."""
+
+    rows: Iterator[SheetRow]
+    columns: dict[str, str] = field(default_factory=dict)     # header as written -> field
+    ignored_columns: list[str] = field(default_factory=list)  # headers matching no field
+    problems: list[Problem] = field(default_factory=list)     # lenient: 信息项 sheets not read
+    lost_items: list[LostItem] = field(default_factory=list)
+
+
+SheetSource = bytes | BinaryIO
+
+
+@contextmanager
+def read_sheet(source: SheetSource, filename: str = "", *, policy: Policy = STRICT,
+               extra_columns: Mapping[str, str] | None = None,
+               max_bytes: int | None = None) -> Iterator[Sheet]:
+    """Open a catalog spreadsheet (bytes, or a seekable binary file) and find its header.
+
+    ``extra_columns``: more header names (header -> field name), before the field table's;
+    ``max_bytes``: the size limit (``Settings.max_sheet_bytes``), None when the caller checked.
+    """
+    stream: BinaryIO = io.BytesIO(source) if isinstance(source, bytes) else source
+    _check_size(stream, max_bytes)
+    head = stream.read(BLOCK)
+    stream.seek(0)
+    if not head.strip() and len(head) < BLOCK:
+        raise _file_error("文件为空。", "The file is empty.")
+    columns, rank = header_columns(extra_columns)
+    if not is_xlsx(head, filename):
+        yield _sheet(csv_rows(stream), policy, columns, rank)
+        return
+    with open_workbook(stream) as sheets:
+        yield _workbook_sheet(sheets, policy, columns, rank)
+
+
+def _check_size(stream: BinaryIO, max_bytes: int | None) -> None:
+    if max_bytes is None:
+        return
+    start = stream.tell()
+    size = stream.seek(0, os.SEEK_END) - start
+    stream.seek(start)
+    if size > max_bytes:
+        mb = max_bytes // (1024 * 1024)
+        raise _file_error(f"文件超过 {mb} MB 上限，请拆分后分批导入。",
+                          f"The file is larger than the {mb} MB limit; split it.")
+
+
+def is_xlsx(head: bytes, filename: str) -> bool:
+    """An .xlsx workbook (else a CSV file) by its name, else its first bytes; .xls and
+    password-protected workbooks (OLE containers) are refused."""
     name = filename.lower()
-    if name.endswith(".xls") or data.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE container
+    if name.endswith(".xls") or head.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE container
         raise _file_error("不支持旧版 Excel（.xls）或设置了密码的工作簿，请取消密码并另存为 .xlsx 或 CSV。",
                           "Old Excel (.xls) and password-protected workbooks are not supported; "
                           "remove the password and save as .xlsx or CSV.")
@@ -40,156 +116,55 @@ def _is_xlsx(data: bytes, filename: str) -> bool:
         return True
     if name.endswith((".csv", ".txt")):
         return False
-    if data.startswith(b"PK"):
+    if head.startswith(b"PK"):
         return True
     if name and "." in name:
         raise _file_error("只支持 .xlsx 和 .csv 文件。", "Only .xlsx and .csv files are supported.")
     return False
 
 
-def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030; anything else is refused."""
-    wrong = _file_error("CSV 文件编码无法识别：请另存为“CSV UTF-8”或 GB18030（GBK）编码。",
-                        "Cannot read the CSV encoding: save it as UTF-8 or GB18030 (GBK).")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE,
-                        codecs.BOM_UTF32_BE)) and not data.startswith(codecs.BOM_UTF8):
-        raise wrong
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding, errors="strict")
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:  # UTF-16 without a byte-order mark
-            raise wrong
-        return text
-    raise wrong
-
-
-def _csv_rows(text: str) -> Iterator[Row]:
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        yield from enumerate(reader, start=1)
-    except csv.Error as exc:
-        raise _file_error(f"CSV 格式有误（第 {reader.line_num} 行）：{exc}",
-                          f"Malformed CSV (line {reader.line_num}): {exc}") from None
-
-
-def _parse_xlsx(data: bytes) -> ParsedSheet:
-    from openpyxl import load_workbook
-
-    _check_zip(data)
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 (openpyxl raises many kinds on a broken file)
-        raise _file_error("无法读取该 .xlsx 文件：文件已损坏或不是 Excel 工作簿。",
-                          "Cannot read this .xlsx file: it is damaged or not an Excel workbook.") \
-            from None
-    try:
-        sheets = [ws for ws in workbook.worksheets
-                  if ws.title != LISTS_SHEET and not is_items_sheet(ws.title)]
-        if not sheets:
-            raise _file_error("工作簿中没有信息资源工作表。", "The workbook has no catalog sheet.")
-        for ws in sheets:
-            ws.reset_dimensions()  # some tools write a wrong <dimension>
-        main = next((ws for ws in sheets if _find_header(_xlsx_rows(ws), _main_columns())),
-                    sheets[0])
-        sheet = _parse_rows(_xlsx_rows(main))
-        for ws in workbook.worksheets:
-            if is_items_sheet(ws.title):
-                ws.reset_dimensions()
-                _merge_items(sheet, read_items(_xlsx_rows(ws), ws.title), ws.title)
-        return sheet
-    finally:
-        workbook.close()
-
-
-def _check_zip(data: bytes) -> None:
-    not_xlsx = _file_error("该文件不是有效的 .xlsx 工作簿（.xlsx 是 zip 格式）；CSV 文件请使用 .csv 扩展名。",
-                           "This is not a valid .xlsx workbook (an .xlsx is a zip archive); "
-                           "name CSV files .csv.")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-                raise _file_error("工作簿解压后过大，请拆分后分批导入。",
-                                  "The workbook is too large once unpacked; split it.")
-            if "xl/workbook.xml" not in archive.namelist():
-                raise not_xlsx
-    except zipfile.BadZipFile:
-        raise not_xlsx from None
-
-
-def _merge_items(sheet: ParsedSheet, items: list[ItemRow], sheet_name: str) -> None:
-    """Append the data items of a 信息项 sheet to the records they name."""
-    datasets = [(r.get("resource_code", ""), r.get("title", "")) for _, r in sheet.records]
-    found, lost = attach(items, datasets)
-    for index, rows in sorted(found.items()):
-        record = sheet.records[index][1]
-        for row in rows:
-            if row.problem is not None:
-                sheet.problems.append(row.problem)
-            elif row.item is not None:
-                record.setdefault("data_items", []).append(row.item)
-    sheet.problems.extend(not_found(row, sheet_name) for row in lost)
-
-
-def _xlsx_rows(ws: Any) -> Iterator[Row]:
-    # read-only sheets yield merged cells' non-anchor cells as empty
-    return enumerate(ws.iter_rows(values_only=True), start=1)
-
-
-# -- rows to records -------------------------------------------------------------------------
-
-def _parse_rows(rows: Iterator[Row]) -> ParsedSheet:
-    sheet = ParsedSheet()
-    found = _find_header(rows, _main_columns())
+def _sheet(rows: Iterator[Row], policy: Policy, columns: dict[str, str], rank: dict[str, int],
+           items: list[ItemRow] | None = None, again: WorkbookSheet | None = None) -> Sheet:
+    """The main sheet from its header on; ``items`` are matched to its rows by a first pass
+    over ``again`` (the same sheet, read anew)."""
+    found = _find_header(rows, columns)
     if found is None:
         raise _no_header()
-    header_row, header = found
-    required = [f for f in FIELDS if f.required]
-    mapping = _map_header(header, _main_columns(), required, sheet)
-    for number, values in rows:
-        cells = {name: values[i] for i, name in mapping.items()
-                 if i < len(values) and not is_placeholder(values[i])}
-        if not cells or (number == header_row + 1 and _is_hint_row(cells)):
+    header_row, cells = found
+    header = map_strict(cells, columns) if policy is STRICT else map_lenient(cells, columns, rank)
+    by_row: dict[int, list[ItemRow]] = {}
+    lost: list[LostItem] = []
+    if items and again is not None:
+        keys = again.rows()
+        _find_header(keys, columns)
+        by_row, missing = attach(items, dataset_keys(keys, header, header_row))
+        lost = [LostItem(item, not_found(item, item.sheet)) for item in missing]
+    reader = RowReader(policy, header, header_row)
+    return Sheet(reader.rows(rows, by_row), dict(header.columns), list(header.ignored),
+                 lost_items=lost)
+
+
+def _workbook_sheet(sheets: list[WorkbookSheet], policy: Policy, columns: dict[str, str],
+                    rank: dict[str, int]) -> Sheet:
+    """The first sheet with a header (else the first sheet), with the 信息项 sheets' items."""
+    candidates = [s for s in sheets if s.title != LISTS_SHEET and not is_items_sheet(s.title)]
+    if not candidates:
+        raise _file_error("工作簿中没有信息资源工作表。", "The workbook has no catalog sheet.")
+    main = next((s for s in candidates if _find_header(s.rows(), columns) is not None),
+                candidates[0])
+    items: list[ItemRow] = []
+    problems: list[Problem] = []
+    for extra in sheets:
+        if not is_items_sheet(extra.title):
             continue
-        if len(sheet.records) >= MAX_ROWS:
-            raise _file_error(f"数据超过 {MAX_ROWS} 行，请拆分后分批导入。",
-                              f"More than {MAX_ROWS} data rows; split the file.")
-        record: dict[str, Any] = {}
-        for name, value in cells.items():
-            converted, message = convert(_FIELD_BY_NAME[name], value)
-            if message is not None:
-                sheet.problems.append(Problem(number, name, message))
-            elif converted not in (None, "", []):
-                record[name] = converted
-        sheet.records.append((number, record))
-    if not sheet.records:
-        raise _file_error("文件中没有数据行。", "The file has no data rows.")
-    _refuse_repeats(sheet)
+        try:
+            items += read_items(extra.rows(), extra.title)
+        except InvalidInput as exc:
+            if policy is STRICT:
+                raise
+            reasons = [m for messages in exc.errors.values() for m in messages] or [exc.message]
+            problems.append(Problem(None, "header", Message(
+                "".join(m.zh for m in reasons), " ".join(m.en for m in reasons)), extra.title))
+    sheet = _sheet(main.rows(), policy, columns, rank, items, main)
+    sheet.problems = problems
     return sheet
-
-
-def _is_hint_row(cells: dict[str, Any]) -> bool:
-    """The template's second row (fill-in hints), left in by the user."""
-    return all(isinstance(v, str) and v.strip() == column_hint(_FIELD_BY_NAME[k]) and v.strip()
-               for k, v in cells.items())
-
-
-def _refuse_repeats(sheet: ParsedSheet) -> None:
-    """A title or a resource code given twice in one file."""
-    for name, key in (("title", title_key), ("resource_code", str)):
-        first: dict[str, int] = {}
-        for row, record in sheet.records:
-            value = record.get(name)
-            if not isinstance(value, str) or not key(value):
-                continue
-            if key(value) in first:
-                sheet.problems.append(Problem(row, name, Message(
-                    f"与第 {first[key(value)]} 行重复（名称仅标点或空格不同也视为重复）。"
-                    if name == "title" else f"与第 {first[key(value)]} 行的信息资源代码相同。",
-                    f"Repeats row {first[key(value)]}.")))
-            else:
-                first[key(value)] = row
-    sheet.problems.sort(key=lambda p: p.row or 0)

@@ -12,10 +12,11 @@ from catalog.spreadsheet.model import (
     ITEMS_SHEET,
     LISTS_SHEET,
     MAIN_SHEET,
-    MAX_ROWS,
 )
 from vocab.concepts import scheme
 from vocab.fields import DATA_ITEM_FIELDS, FIELDS, Field, Kind
+
+_LAST_ROW = 1_048_576   # Excel's last row: the drop-downs cover the whole column
 
 EXAMPLE: dict[str, Any] = {
     "title": "全省市场主体登记基本信息",
@@ -130,15 +131,15 @@ def template_xlsx() -> bytes:
         letter = get_column_letter(index)
         labels = [c.label_zh for c in scheme(f.scheme).concepts.values()]
         lists.cell(1, index, f.label_zh)
-        for row, label in enumerate(labels, start=2):
-            lists.cell(row, index, label)
+        for number, label in enumerate(labels, start=2):
+            lists.cell(number, index, label)
         source = f"'{LISTS_SHEET}'!${letter}$2:${letter}${len(labels) + 1}"
         if f in DATA_ITEM_FIELDS:
             column = get_column_letter(DATA_ITEM_FIELDS.index(f) + len(ITEMS_DATASET_COLUMNS) + 1)
-            _drop_down(items, source, f, f"{column}2:{column}{MAX_ROWS * 20}")
+            _drop_down(items, source, f, f"{column}2:{column}{_LAST_ROW}")
         else:
             column = get_column_letter(FIELDS.index(f) + 1)
-            _drop_down(main, source, f, f"{column}3:{column}{MAX_ROWS + 2}")
+            _drop_down(main, source, f, f"{column}3:{column}{_LAST_ROW}")
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

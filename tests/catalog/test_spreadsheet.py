@@ -229,16 +229,18 @@ def test_xlsx_that_is_not_a_zip_is_refused_clearly():
     assert "xlsx" in errors_of(other)["file"]
 
 
-def test_limits_on_rows_and_size():
-    rows = [HEADER, *(row(f"信息资源{i}") for i in range(spreadsheet.MAX_ROWS + 1))]
-    with pytest.raises(InvalidInput) as many:
-        parse(csv_bytes(rows), "big.csv")
-    assert "5000" in errors_of(many)["file"]
-    exactly = parse(csv_bytes(rows[:-1]), "ok.csv")
-    assert len(exactly.records) == spreadsheet.MAX_ROWS
+def test_no_row_limit_and_one_size_limit(world):
+    """6,000 rows (more than the old 5,000-row cap) read; the size limit is the setting's."""
+    rows = [HEADER, *(row(f"信息资源{i}") for i in range(6000))]
+    data = csv_bytes(rows)
+    assert len(parse(data, "big.csv").records) == 6000
     with pytest.raises(InvalidInput) as large:
-        parse(b"a" * (spreadsheet.MAX_BYTES + 1), "big.csv")
-    assert "5 MB" in errors_of(large)["file"]
+        parse(data, "big.csv", max_bytes=len(data) - 1)
+    assert "MB" in errors_of(large)["file"]
+    assert world.services.settings.max_sheet_bytes == 64 * 1024 * 1024
+    small = world.services.settings.with_overrides(max_sheet_bytes=1024 * 1024)
+    assert load_settings({"MULU_MAX_SHEET_BYTES": str(1024 * 1024)}).max_sheet_bytes == \
+        small.max_sheet_bytes
 
 
 def test_title_row_merged_cells_and_empty_rows():
@@ -253,7 +255,7 @@ def test_title_row_merged_cells_and_empty_rows():
     assert [r for r, _ in sheet.records] == [3, 5, 6]
     records = dict(sheet.records)
     assert records[5]["keywords"] == ["身份证", "人口"]
-    assert "keywords" not in records[6]   # the merged cell's non-anchor part reads empty
+    assert records[6]["keywords"] == ["身份证", "人口"]   # merged: its anchor's value
     assert not sheet.problems
 
 

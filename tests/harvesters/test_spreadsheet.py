@@ -9,6 +9,10 @@ import json
 import openpyxl
 import pytest
 
+from harvesters.base import Remote, SourceSpec
+from harvesters.http import Deadline, Fetcher, Limits
+from harvesters.placement import Mapped
+from harvesters.spreadsheet import SpreadsheetHarvester
 from tests.factories import GOVERNANCE, JUSTICE
 from tests.harvesters.conftest import add_source, count_datasets, datasets, run
 from tests.harvesters.server import FIXTURES
@@ -111,16 +115,34 @@ def test_merged_cells_and_empty_rows(world, tmp_path):
     assert [titles[r[header.index("标题")]] for r in rows[:2]] == [justice, justice]
 
 
-def test_an_unreadable_row_fails_alone_and_extra_columns_map(world, tmp_path):
+def harvester(path, config=None) -> SpreadsheetHarvester:
+    limits = Limits()
+    spec = SourceSpec(0, "spreadsheet", str(path), 0, config or {}, limits)
+    return SpreadsheetHarvester(spec, Fetcher(limits, Deadline.after(60)))
+
+
+def mapped(path, config=None) -> list[Mapped]:
+    h = harvester(path, config)
+    return [h.map(r) for r in h.listing() if isinstance(r, Remote)]
+
+
+def test_an_unreadable_cell_is_handed_on_unread_and_extra_columns_map(world, tmp_path):
+    """A date that is no date and an unknown open type do not fail the row: they are the
+    record's ``unread`` (for the keep-and-flag path), never silently the default."""
     header, rows = portal_rows("anhui_anhui.json", 5)
     rows[1][header.index("发布日期")] = "去年"
+    rows[2][header.index("开放属性")] = "看情况"
     header[header.index("摘要信息")] = "数据简述"     # not a known header: mapped by the source
     path = tmp_path / "rows.csv"
     write_csv(path, header, rows)
-    result = run(world, add_source(world, "spreadsheet", str(path),
-                                   config={"columns": {"数据简述": "description"}}))
-    assert result["counts"]["created"] == 4 and result["counts"]["failed"] == 1
-    assert "日期" in result["errors"]["record.invalid"]["examples"][0]["reason"]
+    config = {"columns": {"数据简述": "description"}}
+    read = mapped(path, config)
+    assert read[1].unread["issued"] == "去年" and read[2].unread["open_type"] == "看情况"
+    assert "issued" not in read[1].record and "open_type" not in read[2].record
+    assert "issued" in read[0].record and "issued" not in read[0].unread
+    assert all(m.record["description"] for m in read)
+    result = run(world, add_source(world, "spreadsheet", str(path), config=config))
+    assert result["counts"]["created"] == 5 and result["counts"]["failed"] == 0
 
 
 def test_resource_codes_identify_rows_and_dedup_across_sources(world, tmp_path):

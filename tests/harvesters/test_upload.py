@@ -18,7 +18,6 @@ from catalog.app import create_app
 from catalog.cli import main
 from catalog.db import HarvestSource
 from catalog.errors import InvalidInput
-from catalog.spreadsheet import MAX_BYTES
 from harvesters import report, uploads
 from harvesters.uploads import SpreadsheetUpload, UploadTooLarge
 from tests.api.conftest import ApiClient
@@ -117,10 +116,21 @@ def test_api_upload_of_a_gb18030_csv(world, api):
     assert rows[0][header.index("标题")] in titles
 
 
-def test_oversize_upload_is_413_and_stores_nothing(world, api):
-    big = b"a" * (MAX_BYTES + 1024)
+@pytest.fixture
+def small_limit(world: World, monkeypatch) -> int:
+    """``Settings.max_sheet_bytes`` at 256 KB (the one spreadsheet limit, 64 MB by default)."""
+    limit = 256 * 1024
+    monkeypatch.setattr(world.services.store, "settings",
+                        world.services.settings.with_overrides(max_sheet_bytes=limit))
+    return limit
+
+
+def test_oversize_upload_is_413_and_stores_nothing(world, api, small_limit):
+    big = b"a" * (small_limit + 1024)
     response = api["steward"].post("/api/harvest/sources", **form(big, "big.csv"))
     assert response.status_code == 413 and response.json["message"]["zh"]
+    far = api["steward"].post("/api/harvest/sources", **form(big * 2, "big.csv"))
+    assert far.status_code == 413     # the request body itself is over the limit
     with pytest.raises(UploadTooLarge):  # the service's own limit (a body under the cap)
         world.services.harvest.add_source(world.steward, {"type": "spreadsheet"},
                                           upload=SpreadsheetUpload(big, "big.csv"))
