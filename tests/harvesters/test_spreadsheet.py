@@ -253,3 +253,23 @@ def test_an_items_sheet_without_its_columns_is_reported_and_the_rows_still_harve
     problem = result["errors"]["payload.invalid_sheet"]["examples"][0]
     assert problem["remote_id"] == "信息项" and "数据类型" in problem["reason"]
     assert not result["listing"]["complete"]     # items may be missing: withdraw nothing
+
+
+def test_rows_with_the_same_title_are_separate_records(world, tmp_path):
+    """Two releases with one title and no code: two records of their own (not one id listed
+    twice); ids stay when other rows are added. (Storing both is the record store's rule: today
+    a department's repeated title is refused there.)"""
+    header = ["信息资源名称", "信息资源摘要", "提供单位", "更新周期"]
+    rows = [["全省空气质量日报", "2023 年版。", "安徽省生态环境厅", "每日"],
+            ["全省空气质量日报", "2024 年版。", "安徽省生态环境厅", "每日"]]
+    path = tmp_path / "releases.csv"
+    write_csv(path, header, rows)
+    listed = [r for r in harvester(path).listing() if isinstance(r, Remote)]
+    assert [r.remote_id for r in listed] == ["title:全省空气质量日报", "title:全省空气质量日报#2"]
+    assert [m.record["description"] for m in mapped(path)] == ["2023 年版。", "2024 年版。"]
+    result = run(world, add_source(world, "spreadsheet", str(path)))
+    assert result["counts"]["created"] + result["counts"]["failed"] == 2
+    assert "listing.duplicate_id" not in result["errors"]
+    write_csv(path, header, [["全省水质月报", "新增。", "安徽省生态环境厅", "每月"], *rows])
+    assert [r.remote_id for r in harvester(path).listing() if isinstance(r, Remote)] == [
+        "title:全省水质月报", "title:全省空气质量日报", "title:全省空气质量日报#2"]
