@@ -123,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="also print one JSON line a size")
     args = parser.parse_args(argv)
     sizes = [int(n) for n in args.rows.split(",") if n.strip()]
-    if any(n < 1 or n > spreadsheet.MAX_ROWS for n in sizes):
-        parser.error(f"row counts must be between 1 and {spreadsheet.MAX_ROWS}")
+    if any(n < 1 for n in sizes):
+        parser.error("row counts must be at least 1")
     header = f"{'rows':>6} {'seconds':>8} {'rows/s':>8} {'parse s':>8} {'+ validate s':>13}  runs"
     lines = [header, "-" * len(header)]
     with tempfile.TemporaryDirectory(prefix="mulu-bench-import-") as workdir:
