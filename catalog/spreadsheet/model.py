@@ -9,7 +9,7 @@ from typing import Any
 from catalog.errors import FieldErrors, InvalidInput, Message
 from vocab.fields import DATA_ITEM_FIELDS, FIELDS
 
-MAX_UNZIPPED_BYTES = 100 * 1024 * 1024   # an xlsx is a zip: refuse zip bombs
+MAX_UNZIPPED_BYTES = 1024 ** 3   # an xlsx is a zip: refuse zip bombs (100,000 rows unpack to ~140 MB)
 HEADER_SCAN_ROWS = 5                     # a title row or two may precede the header
 MIN_HEADER_MATCHES = 3
 ITEMS_SHEET = "信息项"                   # optional sheet: one data item a row
