@@ -22,7 +22,15 @@ from harvesters import errors
 from harvesters.base import Harvester, PageProblem, Remote
 from harvesters.http import Fetcher
 from harvesters.placement import FORMS_BY_FORMAT, Mapped, concept_field
-from vocab.fields import BY_NAME, CONTACT_FIELDS, DISTRIBUTION_FIELDS, VALUE_PATTERNS, Field, Kind
+from vocab.fields import (
+    BY_NAME,
+    CONTACT_FIELDS,
+    DISTRIBUTION_FIELDS,
+    RECORD_BY_NAME,
+    VALUE_PATTERNS,
+    Field,
+    Kind,
+)
 from vocab.namespaces import SPDX
 from vocab.profiles.filetypes import format_name
 
@@ -188,7 +196,7 @@ class CkanHarvester(Harvester):
             "distributions": _distributions(package, unread),
             "contact_points": _contacts(package, unread),
             "license": _iri(_license(package), "license", unread),
-            "version": _text(package.get("version"), BY_NAME["version"]),
+            "version": _text(package.get("version"), RECORD_BY_NAME["version"]),
             "source": [f"{self.base}/dataset/{remote.remote_id}"],
         }
         extras = _extras(package)

@@ -253,7 +253,8 @@ DCAT_FIELDS: tuple[Field, ...] = (
 # every field of a record
 RECORD_FIELDS: tuple[Field, ...] = FIELDS + DCAT_FIELDS
 
-BY_NAME: dict[str, Field] = {f.name: f for f in RECORD_FIELDS}
+BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}   # the entry fields (widgets, columns)
+RECORD_BY_NAME: dict[str, Field] = {f.name: f for f in RECORD_FIELDS}
 REQUIRED: tuple[str, ...] = tuple(f.name for f in FIELDS if f.required)
 FACETS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.facet)
 SEARCHABLE: tuple[str, ...] = tuple(f.name for f in FIELDS if f.searchable)
@@ -294,7 +295,7 @@ SHARE_METHODS_BY_FORM: dict[str, frozenset[str]] = {
 
 
 def label(name: str, lang: str = "zh") -> str:
-    field = BY_NAME.get(name) or next((f for table in (DATA_ITEM_FIELDS, *SUB_FIELDS.values())
+    field = RECORD_BY_NAME.get(name) or next((f for table in (DATA_ITEM_FIELDS, *SUB_FIELDS.values())
                                        for f in table if f.name == name), None)
     if field is None:
         return name

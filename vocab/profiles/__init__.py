@@ -14,7 +14,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from vocab.concepts import scheme
-from vocab.fields import BY_NAME
+from vocab.fields import RECORD_BY_NAME
 from vocab.namespaces import DCAT, DCT, EU_LANGUAGE, RDF, SKOS
 from vocab.profiles import dcat_ap, mulu
 from vocab.profiles.base import Profile, Record, Subject, Unread
@@ -43,7 +43,7 @@ def value_path(name: str) -> tuple[URIRef, ...]:
     for profile in PROFILES.values():
         if name in profile.paths:
             return tuple(profile.paths[name])
-    return (BY_NAME[name].predicate,)
+    return (RECORD_BY_NAME[name].predicate,)
 
 
 def add_dataset(graph: Graph, record: Mapping[str, Any], uri: URIRef,

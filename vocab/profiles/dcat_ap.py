@@ -13,7 +13,7 @@ from urllib.parse import quote, unquote
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from vocab.fields import BY_NAME, RECORD_FIELDS, Field, Kind
+from vocab.fields import RECORD_BY_NAME, RECORD_FIELDS, Field, Kind
 from vocab.namespaces import ADMS, DCAT, DCT, FOAF, MULU, MULU_ORG, RDF, SKOS
 from vocab.profiles.base import (
     Profile,
@@ -60,8 +60,8 @@ GENERIC: tuple[Field, ...] = tuple(
     if f.kind is not Kind.DATA_ITEMS and not in_namespace(f.predicate, MULU)
     and f.name not in SPECIAL
 )
-DISTRIBUTIONS = BY_NAME["distributions"]
-SOURCE = BY_NAME["source"]
+DISTRIBUTIONS = RECORD_BY_NAME["distributions"]
+SOURCE = RECORD_BY_NAME["source"]
 
 PATHS: dict[str, tuple[URIRef, ...]] = {
     **{name: (DCT.publisher, predicate) for name, predicate in PUBLISHER.items()},
@@ -126,7 +126,7 @@ def write(graph: Graph, subject: Subject, record: Mapping[str, Any]) -> None:
     write_fields(graph, subject, GENERIC, record)
     for name, predicate in ECHOES.items():
         if not values_of(record, ECHO_FIELDS.get(name, "")):
-            write_field(graph, subject, BY_NAME[name], record, predicate)
+            write_field(graph, subject, RECORD_BY_NAME[name], record, predicate)
     for predicate, classes in RANGE_CLASSES.items():
         for node in graph.objects(subject, predicate):
             add_types(graph, node, classes)
@@ -165,7 +165,7 @@ def _read_identifier_nodes(graph: Graph, subject: Subject, record: Record) -> No
         found = sorted({v for node in graph.objects(subject, link)
                         for v in [_identifier_value(graph, node, predicate)] if v})
         if found:
-            record[name] = found if BY_NAME[name].multiple else found[0]
+            record[name] = found if RECORD_BY_NAME[name].multiple else found[0]
 
 
 def _read_formats(graph: Graph, subject: Subject, record: Record) -> None:
@@ -180,7 +180,7 @@ def _read_formats(graph: Graph, subject: Subject, record: Record) -> None:
 
 def _read_echoes(graph: Graph, subject: Subject, record: Record) -> None:
     for name, predicate in ECHOES.items():
-        codes = sorted(c for c in (concept_code(BY_NAME[name], o)
+        codes = sorted(c for c in (concept_code(RECORD_BY_NAME[name], o)
                                    for o in graph.objects(subject, predicate)) if c)
         if codes:
             record[name] = codes[0]

@@ -17,8 +17,8 @@ from rdflib.term import Node
 
 from vocab.concepts import scheme
 from vocab.fields import (
-    BY_NAME,
     DATA_ITEM_FIELDS,
+    RECORD_BY_NAME,
     RECORD_FIELDS,
     SHARE_METHODS_BY_FORM,
     SHARE_TYPES_NEEDING_BASIS,
@@ -207,7 +207,7 @@ def mulu_shapes() -> Graph:
     for fld in RECORD_FIELDS:
         builder.field(fld, value_path(fld.name))
     for name, fields in SUB_FIELDS.items():
-        cls = BY_NAME[name].node_class if name in BY_NAME else _SUB_CLASSES[name]
+        cls = RECORD_BY_NAME[name].node_class if name in RECORD_BY_NAME else _SUB_CLASSES[name]
         assert cls is not None
         shape_name = cls.n3().split("#")[-1].split("/")[-1].rstrip(">")
         sub_builder = _Builder(graph, _node_shape(graph, shape_name, cls), shape_name)
