@@ -10,7 +10,15 @@ from typing import Any
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from vocab.concepts import scheme
-from vocab.fields import DATA_ITEM_FIELDS, FIELDS, Field, Kind
+from vocab.fields import (
+    DATA_ITEM_FIELDS,
+    LANGUAGE_TAG,
+    RECORD_FIELDS,
+    SUB_FIELDS,
+    VALUE_PATTERNS,
+    Field,
+    Kind,
+)
 
 MAX_LIST_ITEMS = 200
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -47,6 +55,46 @@ class IsoDate(Text):
             raise self.make_error("invalid_date") from exc
 
 
+class Translations(fields.Field):
+    """``{field name: {language tag or "": text}}`` (a list of texts for list fields), for the
+    translatable fields of one table."""
+
+    default_error_messages = {"invalid": "Not a map of field names to texts by language."}
+
+    def __init__(self, table: tuple[Field, ...], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.table = {f.name: f for f in table if f.translatable}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any,
+                     **kwargs: Any) -> dict[str, dict[str, Any]]:
+        if not isinstance(value, dict):
+            raise self.make_error("invalid")
+        return {str(name): self._variants(name, variants) for name, variants in value.items()}
+
+    def _variants(self, name: Any, variants: Any) -> dict[str, Any]:
+        field = self.table.get(name)
+        if field is None or not isinstance(variants, dict) or len(variants) > MAX_LIST_ITEMS:
+            raise self.make_error("invalid")
+        return {self._tag(tag): self._texts(field, text) for tag, text in variants.items()}
+
+    def _tag(self, tag: Any) -> str:
+        if not isinstance(tag, str) or not LANGUAGE_TAG.match(tag) or len(tag) > 35:
+            raise self.make_error("invalid")
+        return tag
+
+    def _texts(self, field: Field, text: Any) -> Any:
+        texts = text if field.multiple and isinstance(text, list) else [text]
+        limit = field.max_length or 4000
+        if len(texts) > MAX_LIST_ITEMS or not all(
+                isinstance(t, str) and not _CONTROL.search(t) and len(t) <= limit for t in texts):
+            raise self.make_error("invalid")
+        return texts if field.multiple else texts[0]
+
+
+def _pattern(pattern: re.Pattern[str], what: str) -> validate.Regexp:
+    return validate.Regexp(pattern, error=f"Not a valid {what}.")
+
+
 def _scalar(field: Field, *, required: bool) -> fields.Field:
     options: dict[str, Any] = {"metadata": {"description": f"{field.label_zh} / {field.label_en}"}}
     checks: list[Any] = []
@@ -63,7 +111,19 @@ def _scalar(field: Field, *, required: bool) -> fields.Field:
     if field.kind is Kind.URL:
         return fields.Url(schemes={"http", "https"}, validate=[refuse_control_characters, *checks],
                           **options)
+    if field.kind is Kind.INTEGER:
+        return fields.Integer(strict=True, validate=validate.Range(min=0), **options)
+    if field.kind in VALUE_PATTERNS:
+        checks.append(_pattern(VALUE_PATTERNS[field.kind], field.kind.value.replace("_", " ")))
     return Text(validate=checks, **options)
+
+
+@cache
+def sub_record_schema(name: str) -> type[Schema]:
+    """The sub-records of a NODE / NODES field (a distribution, a contact point …)."""
+    table = SUB_FIELDS[name]
+    attrs = {field.name: _field(field, partial=False, table=table) for field in table}
+    return Schema.from_dict(attrs, name="".join(p.title() for p in name.split("_")))
 
 
 @cache
@@ -76,10 +136,18 @@ def data_item_schema() -> type[Schema]:
     return Schema.from_dict(attrs, name="DataItem")
 
 
-def _field(field: Field, *, partial: bool) -> fields.Field:
+def _field(field: Field, *, partial: bool,
+           table: tuple[Field, ...] = RECORD_FIELDS) -> fields.Field:
     required = field.required and not partial
-    if field.kind is Kind.DATA_ITEMS:
-        built: fields.Field = fields.List(fields.Nested(data_item_schema(), unknown=RAISE),
+    if field.kind is Kind.TRANSLATIONS:
+        built: fields.Field = Translations(table)
+    elif field.kind is Kind.NODES:
+        built = fields.List(fields.Nested(sub_record_schema(field.name), unknown=RAISE),
+                            validate=validate.Length(max=MAX_LIST_ITEMS))
+    elif field.kind is Kind.NODE:
+        built = fields.Nested(sub_record_schema(field.name), unknown=RAISE)
+    elif field.kind is Kind.DATA_ITEMS:
+        built = fields.List(fields.Nested(data_item_schema(), unknown=RAISE),
                                           validate=validate.Length(max=MAX_LIST_ITEMS))
     elif field.multiple:
         built = fields.List(_scalar(field, required=False),
@@ -94,7 +162,7 @@ def _field(field: Field, *, partial: bool) -> fields.Field:
 @cache
 def record_schema(partial: bool = False) -> type[Schema]:
     """The dataset record: one marshmallow field per field-table entry."""
-    attrs = {field.name: _field(field, partial=partial) for field in FIELDS}
+    attrs = {field.name: _field(field, partial=partial) for field in RECORD_FIELDS}
     return Schema.from_dict(attrs, name="DatasetRecordPartial" if partial else "DatasetRecord")
 
 
@@ -122,11 +190,13 @@ def clean_record(record: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, list):
             value = [v for v in (clean_record(v) if isinstance(v, dict) else v for v in value)
                      if v not in (None, "", {})]
-        if value in (None, "", []):
+        elif isinstance(value, dict):
+            value = clean_record(value)
+        if value in (None, "", [], {}):
             continue
         cleaned[name] = value
     return cleaned
 
 
-__all__ = ["EXCLUDE", "IsoDate", "Text", "clean_record", "data_item_schema", "load_record",
-           "record_schema"]
+__all__ = ["EXCLUDE", "IsoDate", "Text", "Translations", "clean_record", "data_item_schema",
+           "load_record", "record_schema", "sub_record_schema"]

@@ -21,8 +21,17 @@ from rdflib import Graph, Literal
 from harvesters import errors
 from harvesters.base import Harvester, PageProblem, Remote
 from harvesters.http import Fetcher
-from harvesters.placement import Mapped, concept_field
-from vocab.fields import BY_NAME
+from harvesters.placement import FORMS_BY_FORMAT, Mapped, concept_field
+from vocab.fields import (
+    BY_NAME,
+    CONTACT_FIELDS,
+    DISTRIBUTION_FIELDS,
+    RECORD_BY_NAME,
+    VALUE_PATTERNS,
+    Field,
+    Kind,
+)
+from vocab.namespaces import SPDX
 from vocab.profiles.filetypes import format_name
 
 JSON_TYPES = ("application/json", "text/json", "text/javascript", "application/javascript",
@@ -38,6 +47,10 @@ EXTRAS: dict[str, str] = {
 IDENTIFIER_EXTRAS = ("uri", "guid", "identifier", "dct_identifier")
 _API_SUFFIX = re.compile(r"/api(?:/\d+)?(?:/action)?/?$")
 _EMPTY = Graph()
+_IRI = VALUE_PATTERNS[Kind.IRI]
+DISTRIBUTION = {f.name: f for f in DISTRIBUTION_FIELDS}
+CONTACT = {f.name: f for f in CONTACT_FIELDS}
+DIGEST_LENGTHS = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
 
 
 class _Reply:
@@ -170,6 +183,7 @@ class CkanHarvester(Harvester):
             raise errors.Skipped(f"数据源中状态为 {package['state']}。",
                                  f"State '{package['state']}' at the source.")
         notes: list[str] = []
+        unread: dict[str, str] = {}
         title, title_en = _translated(package, "title")
         description, _ = _translated(package, "notes")
         record: dict[str, Any] = {
@@ -179,6 +193,11 @@ class CkanHarvester(Harvester):
             "issued": _day(package.get("metadata_created")),
             "modified": _day(package.get("metadata_modified")),
             "landing_page": self._landing_page(package),
+            "distributions": _distributions(package, unread),
+            "contact_points": _contacts(package, unread),
+            "license": _iri(_license(package), "license", unread),
+            "version": _text(package.get("version"), RECORD_BY_NAME["version"]),
+            "source": [f"{self.base}/dataset/{remote.remote_id}"],
         }
         extras = _extras(package)
         for key, name in self.extras.items():
@@ -195,7 +214,7 @@ class CkanHarvester(Harvester):
             key = name = organization
         identifiers = tuple(str(extras[k]) for k in IDENTIFIER_EXTRAS if extras.get(k))
         return Mapped(record, publisher=name, publisher_key=key, identifiers=identifiers,
-                      notes=notes)
+                      notes=notes, unread=unread)
 
     def _landing_page(self, package: Mapping[str, Any]) -> str | None:
         url = str(package.get("url") or "")
@@ -248,6 +267,97 @@ def _formats(package: Mapping[str, Any]) -> list[str]:
         if name and len(name) <= 20:
             found.append(name)
     return list(dict.fromkeys(found))
+
+
+def _text(value: Any, fld: Field) -> str | None:
+    text = str(value).strip() if isinstance(value, str | int | float) else ""
+    return text if text and len(text) <= (fld.max_length or 4000) else None
+
+
+def _iri(value: Any, name: str, unread: dict[str, str]) -> str | None:
+    """An IRI value of sub-field or field ``name``; other text goes to ``unread``."""
+    text = str(value).strip() if isinstance(value, str) else ""
+    if text and _IRI.match(text) and len(text) <= 2000:
+        return text
+    if text:
+        unread[name] = text[:2000]
+    return None
+
+
+def _license(package: Mapping[str, Any]) -> str | None:
+    for key in ("license_url", "license_id"):
+        value = package.get(key)
+        if isinstance(value, str) and _IRI.match(value.strip()):
+            return value.strip()
+    title = package.get("license_title") or package.get("license_id")
+    return str(title) if title else None
+
+
+def _looks_like_file(url: str) -> bool:
+    path = url.split("?", 1)[0].rsplit("/", 1)[-1]
+    return "." in path and bool(mimetypes.guess_type(path)[0] or format_name(_EMPTY, Literal(
+        path.rsplit(".", 1)[-1])) in FORMS_BY_FORMAT)
+
+
+def _distribution(resource: Mapping[str, Any], license_iri: str | None,
+                  unread: dict[str, str]) -> dict[str, Any]:
+    where = "distributions."
+    url = _iri(resource.get("url"), where + "access_url", unread)
+    size = resource.get("size")
+    hash_value = str(resource.get("hash") or "").strip()
+    media = str(resource.get("mimetype") or "").strip()
+    if media and not VALUE_PATTERNS[Kind.MEDIA_TYPE].match(media):
+        unread[where + "media_type"], media = media[:2000], ""
+    algorithm, _, digest = hash_value.rpartition(":") if ":" in hash_value else ("", "", hash_value)
+    sub: dict[str, Any] = {
+        "title": _text(resource.get("name"), DISTRIBUTION["title"]),
+        "description": _text(resource.get("description"), DISTRIBUTION["description"]),
+        "access_url": url,
+        "download_url": url if url and _looks_like_file(url) else None,
+        "format": next(iter(_formats({"resources": [resource]})), None),
+        "media_type": media or None,
+        "byte_size": int(size) if isinstance(size, int) or str(size or "").isdigit() else None,
+        "checksum": _checksum(algorithm, digest, unread),
+        "license": license_iri,
+        "issued": _day(resource.get("created")),
+        "modified": _day(resource.get("last_modified") or resource.get("metadata_modified")),
+    }
+    if size not in (None, "") and sub["byte_size"] is None:
+        unread[where + "byte_size"] = str(size)[:2000]
+    return {k: v for k, v in sub.items() if v not in (None, "")}
+
+
+def _checksum(algorithm: str, digest: str, unread: dict[str, str]) -> dict[str, str] | None:
+    """CKAN's ``hash`` ("md5:…" or a bare hex digest, its algorithm told by its length)."""
+    name = algorithm.lower().replace("-", "") or DIGEST_LENGTHS.get(len(digest), "")
+    if name and re.fullmatch(r"[0-9a-fA-F]+", digest):
+        return {"algorithm": str(SPDX[f"checksumAlgorithm_{name}"]), "value": digest.lower()}
+    if digest:
+        unread["distributions.checksum"] = f"{algorithm}:{digest}".lstrip(":")[:2000]
+    return None
+
+
+def _distributions(package: Mapping[str, Any], unread: dict[str, str]) -> list[dict[str, Any]]:
+    license_iri = _license(package)
+    license_iri = license_iri if license_iri and _IRI.match(license_iri) else None
+    resources = [r for r in package.get("resources") or [] if isinstance(r, dict)]
+    found = [_distribution(r, license_iri, unread) for r in resources]
+    return [d for d in found if d][:200]
+
+
+def _contacts(package: Mapping[str, Any], unread: dict[str, str]) -> list[dict[str, Any]]:
+    """``maintainer`` and ``author`` (with their e-mails) as contact points."""
+    contacts = []
+    for role in ("maintainer", "author"):
+        name = _text(package.get(role), CONTACT["name"])
+        email = str(package.get(f"{role}_email") or "").strip()
+        if email and not VALUE_PATTERNS[Kind.EMAIL].match(email):
+            unread["contact_points.email"] = email[:2000]
+            email = ""
+        contact = {k: v for k, v in (("name", name), ("email", email)) if v}
+        if contact and contact not in contacts:
+            contacts.append(contact)
+    return contacts
 
 
 def _day(value: Any) -> str | None:

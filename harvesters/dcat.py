@@ -12,8 +12,8 @@ from rdflib.term import Node
 from harvesters import errors, rdf
 from harvesters.base import Harvester, PageProblem, Remote
 from harvesters.placement import Mapped
-from vocab.namespaces import ADMS, DCAT, DCT, FOAF, RDF, SKOS
-from vocab.profiles import parse_dataset
+from vocab.namespaces import ADMS, DCT, FOAF, SKOS
+from vocab.profiles import dataset_subjects, parse_dataset
 from vocab.profiles.base import best_literal
 
 
@@ -72,7 +72,7 @@ class DcatHarvester(Harvester):
                         detail=f"totalItems {expected} -> {total}"))
                 expected = self.expected = total
             names: dict[Node, str] = {}
-            for subject in sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=str):
+            for subject in dataset_subjects(graph):  # type: ignore[arg-type]
                 listed += 1
                 yield self._remote(graph, subject, url, names)
             url = rdf.next_page(graph, url)
@@ -100,9 +100,10 @@ class DcatHarvester(Harvester):
 
     def map(self, remote: Remote) -> Mapped:
         graph, subject = remote.payload
-        record: dict[str, Any] = parse_dataset(graph, subject)
-        if not record.get("title"):
-            raise errors.RecordError("数据集缺少标题（dct:title）。", "The dataset has no dct:title.")
+        unread: dict[str, str] = {}
+        record: dict[str, Any] = parse_dataset(graph, subject, unread=unread)
+        if isinstance(subject, URIRef):  # provenance: the dataset at its source
+            record["source"] = sorted({*record.get("source", ()), str(subject)})
         identifiers = [str(subject)] if isinstance(subject, URIRef) else []
         if record.get("resource_code"):
             identifiers.append(record["resource_code"])
@@ -117,6 +118,6 @@ class DcatHarvester(Harvester):
         record.pop("publisher_name", None)
         record.pop("publisher_code", None)
         return Mapped(record, publisher=name, publisher_key=str(publisher) if publisher else None,
-                      publisher_code=code,
+                      publisher_code=code, unread=unread,
                       identifiers=tuple(dict.fromkeys(i for i in identifiers
                                                       if i != remote.remote_id)))

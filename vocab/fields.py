@@ -7,12 +7,13 @@ derived from ``FIELDS``. Add a field here and it appears everywhere.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
 from rdflib import URIRef
 
-from vocab.namespaces import ADMS, DCAT, DCT, MULU
+from vocab.namespaces import ADMS, DCAT, DCAT3, DCT, LOCN, MULU, OWL, SCHEMA, SKOS, SPDX, VCARD, XSD
 
 
 class Kind(str, Enum):  # noqa: UP042 (StrEnum would change str(Kind.X))
@@ -22,6 +23,29 @@ class Kind(str, Enum):  # noqa: UP042 (StrEnum would change str(Kind.X))
     DATE = "date"            # ISO date
     URL = "url"              # an http(s) address
     DATA_ITEMS = "data_items"  # list of {name, data_type, description}
+    IRI = "iri"              # any absolute IRI (license, status, a place, a standard ...)
+    INTEGER = "integer"      # a non-negative integer (byte size)
+    EMAIL = "email"          # an e-mail address, written as a mailto: IRI
+    PHONE = "phone"          # a telephone number, written as a tel: IRI
+    MEDIA_TYPE = "media_type"  # an IANA media type such as text/csv
+    FORMAT = "format"        # a format name ("CSV"), written as an EU file-type IRI where one is
+    LANGUAGE = "language"    # a language IRI (EU authority); ISO 639-1 codes are read too
+    GEOMETRY = "geometry"    # a WKT or GeoJSON literal (dcat:bbox, locn:geometry)
+    NODE = "node"            # one sub-record: a node whose sub-fields are ``SUB_FIELDS[name]``
+    NODES = "nodes"          # a list of such sub-records
+    SELF = "self"            # the IRI of the node a sub-record describes (kept when not blank)
+    TRANSLATIONS = "translations"  # {field: {language tag or "": text, or list of texts}}
+
+
+# what a value of these kinds looks like (the schema validates with them, the profiles read with
+# them: a source's value that does not fit is noted as unread, not stored)
+VALUE_PATTERNS: dict[Kind, re.Pattern[str]] = {
+    Kind.IRI: re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$"),
+    Kind.EMAIL: re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[A-Za-z0-9-]{2,}$"),
+    Kind.MEDIA_TYPE: re.compile(r"^[\w.+-]+/[\w.+-]+$|^[A-Za-z][A-Za-z0-9+.-]*://\S+$"),
+}
+VALUE_PATTERNS[Kind.LANGUAGE] = VALUE_PATTERNS[Kind.SELF] = VALUE_PATTERNS[Kind.IRI]
+LANGUAGE_TAG = re.compile(r"^(?:[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)?$")  # "" is untagged
 
 
 @dataclass(frozen=True)
@@ -36,6 +60,13 @@ class Field:
     scheme: str | None = None
     max_length: int | None = None
     lang: str | None = None           # language tag of a literal (title zh / en)
+    # the literals carry a language: every variant a source gives is kept in the table's
+    # ``translations`` field; our own text is tagged @zh when it is Chinese, else untagged
+    translatable: bool = False
+    also: tuple[URIRef, ...] = ()     # other properties read as this field (never written)
+    label_node: URIRef | None = None  # value written as a node of this class with rdfs:label
+    node_class: URIRef | None = None  # NODE / NODES: the class of the node
+    datatype: URIRef | None = None    # TEXT written as a literal of this datatype
     searchable: bool = False          # goes into the full-text index
     facet: bool = False               # offered as a search facet
     column_aliases: tuple[str, ...] = ()  # other spreadsheet headers seen in real exports
@@ -51,8 +82,8 @@ F = Field
 K = Kind
 
 FIELDS: tuple[Field, ...] = (
-    F("title", K.TEXT, DCT.title, "信息资源名称", "Title", required=True, max_length=200, lang="zh",
-      searchable=True, column_aliases=("资源名称", "数据名称", "数据集名称", "标题", "目录名称")),
+    F("title", K.TEXT, DCT.title, "信息资源名称", "Title", required=True, max_length=200,
+      translatable=True, searchable=True, column_aliases=("资源名称", "数据名称", "数据集名称", "标题", "目录名称")),
     F("title_en", K.TEXT, DCT.title, "英文名称", "English title", max_length=300, lang="en",
       searchable=True),
     F("resource_code", K.CODE, DCT.identifier, "信息资源代码", "Resource code", max_length=40,
@@ -67,7 +98,7 @@ FIELDS: tuple[Field, ...] = (
     F("publisher_code", K.CODE, DCT.publisher, "提供方代码", "Provider code", max_length=18,
       column_aliases=("提供方统一社会信用代码", "统一社会信用代码", "部门代码")),
     F("description", K.TEXT, DCT.description, "信息资源摘要", "Summary", required=True,
-      max_length=4000, searchable=True, column_aliases=("摘要", "资源摘要", "摘要信息", "数据摘要",
+      max_length=4000, translatable=True, searchable=True, column_aliases=("摘要", "资源摘要", "摘要信息", "数据摘要",
                                                          "资源描述", "描述", "简介")),
     F("resource_form", K.CONCEPT, MULU.resourceForm, "信息资源格式", "Resource form", required=True,
       scheme="resource-form", facet=True, column_aliases=("资源格式", "资源形态", "格式类型")),
@@ -99,14 +130,131 @@ FIELDS: tuple[Field, ...] = (
     F("security_level", K.CONCEPT, MULU.securityLevel, "密级", "Security level", required=True,
       scheme="security-level", facet=True, column_aliases=("保密级别", "涉密等级")),
     F("keywords", K.TEXT, DCAT.keyword, "关键字", "Keywords", multiple=True, max_length=50,
-      searchable=True, column_aliases=("关键词", "标签")),
+      translatable=True, searchable=True, column_aliases=("关键词", "标签")),
     F("landing_page", K.URL, DCAT.landingPage, "详情页", "Landing page", max_length=500,
       column_aliases=("详情页网址", "url", "链接")),
     F("source_identifier", K.TEXT, ADMS.identifier, "来源标识", "Identifier at source",
       max_length=500, column_aliases=("来源标识符", "原始标识")),
 )
 
-BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
+
+def _translations(label_zh: str = "多语言文本", label_en: str = "Texts in every language") -> Field:
+    """The table's language variants: {field name: {tag or "": text (list for lists)}}. The
+    field's own value is the display text: Chinese if any, else untagged, else English, else
+    any; so the variants also say which language the display text is in."""
+    return F("translations", K.TRANSLATIONS, MULU.translations, label_zh, label_en)
+
+
+def _iri(name: str, predicate: URIRef, zh: str, en: str, **kw: object) -> Field:
+    return F(name, K.IRI, predicate, zh, en, max_length=2000, **kw)  # type: ignore[arg-type]
+
+
+def _self(zh: str, en: str) -> Field:
+    return F("uri", K.SELF, MULU.node, zh, en, max_length=2000)
+
+
+# the sub-fields of a checksum (spdx:Checksum)
+CHECKSUM_FIELDS: tuple[Field, ...] = (
+    _iri("algorithm", SPDX.algorithm, "校验算法", "Checksum algorithm", required=True,
+         node_class=SPDX.ChecksumAlgorithm),
+    F("value", K.TEXT, SPDX.checksumValue, "校验值", "Checksum value", required=True,
+      max_length=200, datatype=XSD.hexBinary),
+)
+
+# the sub-fields of a data service a distribution is accessed through (dcat:DataService)
+SERVICE_FIELDS: tuple[Field, ...] = (
+    _self("服务标识", "Service IRI"),
+    F("title", K.TEXT, DCT.title, "服务名称", "Service title", max_length=500, translatable=True),
+    _iri("endpoint_url", DCAT.endpointURL, "服务地址", "Endpoint URL"),
+    _iri("endpoint_description", DCAT.endpointDescription, "服务说明", "Endpoint description"),
+    _translations(),
+)
+
+# the sub-fields of one distribution (挂接资源: a file, an interface, a table)
+DISTRIBUTION_FIELDS: tuple[Field, ...] = (
+    _self("资源标识", "Distribution IRI"),
+    F("title", K.TEXT, DCT.title, "资源名称", "Distribution title", max_length=500,
+      translatable=True),
+    F("description", K.TEXT, DCT.description, "资源描述", "Distribution description",
+      max_length=4000, translatable=True),
+    _iri("access_url", DCAT.accessURL, "访问地址", "Access URL"),
+    _iri("download_url", DCAT.downloadURL, "下载地址", "Download URL"),
+    F("format", K.FORMAT, DCT["format"], "格式", "Format", max_length=100),
+    F("media_type", K.MEDIA_TYPE, DCAT.mediaType, "媒体类型", "Media type", max_length=200),
+    F("byte_size", K.INTEGER, DCAT.byteSize, "大小（字节）", "Size in bytes"),
+    F("checksum", K.NODE, SPDX.checksum, "校验和", "Checksum", node_class=SPDX.Checksum),
+    _iri("license", DCT.license, "许可", "Licence", node_class=DCT.LicenseDocument),
+    F("rights", K.TEXT, DCT.rights, "权利声明", "Rights", max_length=4000, translatable=True,
+      label_node=DCT.RightsStatement),
+    _iri("status", ADMS.status, "状态", "Status", node_class=SKOS.Concept),
+    F("issued", K.DATE, DCT.issued, "发布日期", "Issued"),
+    F("modified", K.DATE, DCT.modified, "更新日期", "Modified"),
+    F("languages", K.LANGUAGE, DCT.language, "语言", "Languages", multiple=True,
+      max_length=2000, node_class=DCT.LinguisticSystem),
+    _iri("conforms_to", DCT.conformsTo, "遵循标准", "Conforms to", multiple=True,
+         node_class=DCT.Standard),
+    F("access_service", K.NODE, DCAT.accessService, "访问服务", "Access service",
+      node_class=DCAT.DataService),
+    _translations(),
+)
+
+# the sub-fields of one contact point (联系人: vcard:Kind)
+CONTACT_FIELDS: tuple[Field, ...] = (
+    _self("联系人标识", "Contact IRI"),
+    F("name", K.TEXT, VCARD.fn, "联系人", "Name", max_length=200, translatable=True,
+      also=(VCARD["organization-name"],)),
+    F("email", K.EMAIL, VCARD.hasEmail, "电子邮箱", "E-mail", max_length=320),
+    F("phone", K.PHONE, VCARD.hasTelephone, "电话", "Telephone", max_length=100),
+    _iri("url", VCARD.hasURL, "联系网址", "Contact URL"),
+    _translations(),
+)
+
+# the sub-fields of a spatial coverage (dct:Location, or just a place IRI)
+SPATIAL_FIELDS: tuple[Field, ...] = (
+    _self("地点标识", "Place IRI"),
+    F("bbox", K.GEOMETRY, DCAT.bbox, "范围框", "Bounding box", max_length=100_000),
+    F("geometry", K.GEOMETRY, LOCN.geometry, "几何形状", "Geometry", max_length=100_000,
+      node_class=LOCN.Geometry),
+    F("centroid", K.GEOMETRY, DCAT.centroid, "中心点", "Centroid", max_length=10_000),
+)
+
+# the sub-fields of a temporal coverage (dct:PeriodOfTime)
+TEMPORAL_FIELDS: tuple[Field, ...] = (
+    F("start_date", K.DATE, DCAT.startDate, "起始日期", "Start date", also=(SCHEMA.startDate,)),
+    F("end_date", K.DATE, DCAT.endDate, "截止日期", "End date", also=(SCHEMA.endDate,)),
+)
+
+# the elements of the full DCAT record: kept from DCAT and CKAN sources and exported, but no
+# spreadsheet columns or form widgets (those follow ``FIELDS``)
+DCAT_FIELDS: tuple[Field, ...] = (
+    F("distributions", K.NODES, DCAT.distribution, "挂接资源", "Distributions", multiple=True,
+      node_class=DCAT.Distribution),
+    F("contact_points", K.NODES, DCAT.contactPoint, "联系人", "Contact points", multiple=True,
+      node_class=VCARD.Kind),
+    _iri("license", DCT.license, "许可", "Licence", node_class=DCT.LicenseDocument),
+    _iri("access_rights", DCT.accessRights, "访问权限", "Access rights",
+         node_class=DCT.RightsStatement,
+         help_zh="非本目录开放属性概念的访问权限（开放属性另有 open_type）"),
+    F("spatial", K.NODES, DCT.spatial, "空间范围", "Spatial coverage", multiple=True,
+      node_class=DCT.Location),
+    F("temporal", K.NODES, DCT.temporal, "时间范围", "Temporal coverage", multiple=True,
+      node_class=DCT.PeriodOfTime),
+    F("languages", K.LANGUAGE, DCT.language, "语言", "Languages", multiple=True,
+      max_length=2000, node_class=DCT.LinguisticSystem),
+    _iri("conforms_to", DCT.conformsTo, "遵循标准", "Conforms to", multiple=True,
+         node_class=DCT.Standard),
+    F("version", K.TEXT, DCAT3.version, "版本", "Version", max_length=100,
+      also=(OWL.versionInfo,)),
+    _iri("source", DCT.source, "来源记录", "Source record", multiple=True,
+         node_class=DCAT.Dataset, help_zh="本记录在来源目录中的 IRI"),
+    _translations(),
+)
+
+# every field of a record
+RECORD_FIELDS: tuple[Field, ...] = FIELDS + DCAT_FIELDS
+
+BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}   # the entry fields (widgets, columns)
+RECORD_BY_NAME: dict[str, Field] = {f.name: f for f in RECORD_FIELDS}
 REQUIRED: tuple[str, ...] = tuple(f.name for f in FIELDS if f.required)
 FACETS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.facet)
 SEARCHABLE: tuple[str, ...] = tuple(f.name for f in FIELDS if f.searchable)
@@ -119,6 +267,16 @@ DATA_ITEM_FIELDS: tuple[Field, ...] = (
     F("description", K.TEXT, DCT.description, "信息项描述", "Data item description",
       max_length=500),
 )
+
+# NODE / NODES field name -> the sub-fields of its sub-records (by the field's table)
+SUB_FIELDS: dict[str, tuple[Field, ...]] = {
+    "distributions": DISTRIBUTION_FIELDS,
+    "contact_points": CONTACT_FIELDS,
+    "spatial": SPATIAL_FIELDS,
+    "temporal": TEMPORAL_FIELDS,
+    "checksum": CHECKSUM_FIELDS,
+    "access_service": SERVICE_FIELDS,
+}
 
 # share types that must cite a legal or policy basis (共享依据)
 SHARE_TYPES_NEEDING_BASIS = frozenset({"conditional", "none"})
@@ -137,7 +295,8 @@ SHARE_METHODS_BY_FORM: dict[str, frozenset[str]] = {
 
 
 def label(name: str, lang: str = "zh") -> str:
-    field = BY_NAME.get(name) or next((f for f in DATA_ITEM_FIELDS if f.name == name), None)
+    field = RECORD_BY_NAME.get(name) or next((f for table in (DATA_ITEM_FIELDS, *SUB_FIELDS.values())
+                                       for f in table if f.name == name), None)
     if field is None:
         return name
     return field.label_en if lang == "en" else field.label_zh

@@ -41,23 +41,34 @@ def test_hvd_example_formats_identifiers_and_unmapped_frequency() -> None:
 
 def test_dcat_ap_2_example_in_n_triples() -> None:
     [record] = _records("example1-2.1.1.nt")
+    distributions = record.pop("distributions")
     assert record == {
         "title": "visitors to the Open Swimming Pool",
         "title_en": "visitors to the Open Swimming Pool",
         "description": "This dataset provides insight in the visitors to the Open Swimming Pool",
         "publisher_name": "Publisher",
+        "contact_points": [{"email": "opendata@myorg.eu"}],
+        "translations": {"title": {"en": "visitors to the Open Swimming Pool"},
+                         "description": {"en": "This dataset provides insight in the visitors "
+                                                "to the Open Swimming Pool"}},
     }
+    assert [d["access_url"] for d in distributions] == [
+        "https://myorg.eu/opendata/datasets/1/distributions/csv"]
 
 
 @pytest.mark.parametrize("turtle,expected", [
-    ('<x:d> a dcat:Dataset ; dct:title "无标签标题" .', {"title": "无标签标题"}),
-    ('<x:d> a dcat:Dataset ; dct:title "Titel"@de , "标题"@zh-CN .', {"title": "标题"}),
+    ('<x:d> a dcat:Dataset ; dct:title "无标签标题" .',
+     {"title": "无标签标题", "translations": {"title": {"": "无标签标题"}}}),
+    ('<x:d> a dcat:Dataset ; dct:title "Untagged title" .', {"title": "Untagged title"}),
+    ('<x:d> a dcat:Dataset ; dct:title "Titel"@de , "标题"@zh-CN .',
+     {"title": "标题", "translations": {"title": {"de": "Titel", "zh-CN": "标题"}}}),
     ('<x:d> a dcat:Dataset ; dct:accessRights '
      '<http://publications.europa.eu/resource/authority/access-right/PUBLIC> .',
      {"open_type": "open"}),
     ('<x:d> a dcat:Dataset ; dcat:distribution [ dct:format "csv" ] , '
      '[ dcat:mediaType <http://www.iana.org/assignments/media-types/application/json> ] .',
-     {"formats": ["CSV", "JSON"]}),
+     {"formats": ["CSV", "JSON"],
+      "distributions": [{"format": "CSV"}, {"media_type": "application/json"}]}),
     ('<x:d> a dcat:Dataset ; dct:issued "2021-03-04T10:00:00"^^xsd:dateTime ; '
      'dct:modified "2022-05-06" .', {"issued": "2021-03-04", "modified": "2022-05-06"}),
     ('<x:d> a dcat:Dataset ; dct:relation <http://example.org/other> .',

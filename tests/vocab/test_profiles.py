@@ -103,17 +103,24 @@ def test_dcat_ap_terms(sample: dict[str, Any], uri: URIRef) -> None:
     identifier = g.value(uri, ADMS.identifier)
     assert (identifier, RDF.type, ADMS.Identifier) in g
     assert g.value(identifier, SKOS.notation) == Literal("ah-gat-0001")
-    formats = {g.value(d, DCT["format"]) for d in g.objects(uri, ns.DCAT.distribution)}
-    assert formats == {EU_FILE_TYPE.CSV, EU_FILE_TYPE.JSON}
-    for dist in g.objects(uri, ns.DCAT.distribution):
-        assert g.value(dist, ns.DCAT.accessURL) == URIRef(sample["landing_page"])
+    assert set(g.objects(uri, MULU["format"])) == {EU_FILE_TYPE.CSV, EU_FILE_TYPE.JSON}
 
 
-def test_distribution_access_url_falls_back_to_dataset(sample: dict[str, Any],
-                                                        uri: URIRef) -> None:
-    del sample["landing_page"]
+def test_formats_without_distributions_invent_none(sample: dict[str, Any], uri: URIRef) -> None:
     g = graph_from_dataset(sample, uri)
-    assert {g.value(d, ns.DCAT.accessURL) for d in g.objects(uri, ns.DCAT.distribution)} == {uri}
+    assert list(g.objects(uri, ns.DCAT.distribution)) == []
+    assert round_trip(sample)["formats"] == ["CSV", "JSON"]
+
+
+def test_distribution_formats_are_not_written_twice(sample: dict[str, Any], uri: URIRef) -> None:
+    sample["distributions"] = [{"access_url": "https://example.org/a.csv", "format": "CSV"}]
+    g = graph_from_dataset(sample, uri)
+    assert set(g.objects(uri, MULU["format"])) == {EU_FILE_TYPE.JSON}
+    [dist] = g.objects(uri, ns.DCAT.distribution)
+    assert g.value(dist, DCT["format"]) == EU_FILE_TYPE.CSV
+    parsed = round_trip(sample)
+    assert parsed["formats"] == ["CSV", "JSON"]
+    assert parsed["distributions"] == sample["distributions"]
 
 
 def test_publisher_without_code_is_a_blank_node(sample: dict[str, Any], uri: URIRef) -> None:

@@ -11,20 +11,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from vocab.concepts import scheme
-from vocab.fields import BY_NAME
+from vocab.fields import RECORD_BY_NAME
 from vocab.namespaces import DCAT, DCT, EU_LANGUAGE, RDF, SKOS
 from vocab.profiles import dcat_ap, mulu
-from vocab.profiles.base import Profile, Record, Subject
+from vocab.profiles.base import Profile, Record, Subject, Unread
 from vocab.profiles.serialization import FORMATS, bind_prefixes, new_graph, parse_graph, serialize
 
+NAMING = frozenset({RDF.type, DCT.title, DCT.description})
 PROFILES: dict[str, Profile] = {p.name: p for p in (dcat_ap.PROFILE, mulu.PROFILE)}
 DEFAULT_PROFILES: tuple[str, ...] = ("dcat_ap", "mulu")
 
 __all__ = [
     "DEFAULT_PROFILES", "FORMATS", "PROFILES", "Profile", "Subject", "add_dataset",
-    "bind_prefixes", "catalog_graph", "graph_from_dataset", "new_graph", "parse_dataset",
+    "bind_prefixes", "catalog_graph", "dataset_subjects", "graph_from_dataset", "new_graph", "parse_dataset",
     "parse_datasets", "parse_graph", "serialize", "value_path",
 ]
 
@@ -41,7 +43,7 @@ def value_path(name: str) -> tuple[URIRef, ...]:
     for profile in PROFILES.values():
         if name in profile.paths:
             return tuple(profile.paths[name])
-    return (BY_NAME[name].predicate,)
+    return (RECORD_BY_NAME[name].predicate,)
 
 
 def add_dataset(graph: Graph, record: Mapping[str, Any], uri: URIRef,
@@ -61,21 +63,36 @@ def graph_from_dataset(record: Mapping[str, Any], uri: URIRef,
 
 
 def parse_dataset(graph: Graph, subject: Subject,
-                  profiles: Sequence[str] = DEFAULT_PROFILES) -> Record:
+                  profiles: Sequence[str] = DEFAULT_PROFILES,
+                  unread: Unread | None = None) -> Record:
     """The record of ``subject``; keys that are not set are left out, lists come back sorted
-    (RDF keeps no order) except ``data_items``, which keep their ``mulu:order``."""
+    (RDF keeps no order) except ``data_items``, which keep their ``mulu:order``. What the
+    source gives that is no value of its field goes into ``unread`` (field -> text)."""
     record: Record = {}
+    unread = {} if unread is None else unread
     for profile in _profiles(profiles):
-        profile.read(graph, subject, record)
+        profile.read(graph, subject, record, unread)
     return record
+
+
+def _only_named(graph: Graph, node: Node) -> bool:
+    return all(p in NAMING for p, _ in graph.predicate_objects(node))
+
+
+def dataset_subjects(graph: Graph) -> list[Subject]:
+    """Every ``dcat:Dataset`` in ``graph`` (IRIs or blank nodes), ordered by subject, except
+    the ``dct:source`` of another that is only named there (our export writes each record's
+    source so)."""
+    sources = set(graph.objects(None, DCT.source))
+    subjects = sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=str)
+    return [s for s in subjects if isinstance(s, URIRef | BNode)
+            and not (s in sources and _only_named(graph, s))]
 
 
 def parse_datasets(graph: Graph,
                    profiles: Sequence[str] = DEFAULT_PROFILES) -> list[tuple[Subject, Record]]:
-    """Every ``dcat:Dataset`` in ``graph`` (IRIs or blank nodes), ordered by subject."""
-    subjects = sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=str)
-    return [(s, parse_dataset(graph, s, profiles)) for s in subjects
-            if isinstance(s, URIRef | BNode)]
+    """Every dataset of ``dataset_subjects`` with its record."""
+    return [(s, parse_dataset(graph, s, profiles)) for s in dataset_subjects(graph)]
 
 
 def _publisher_value(publisher: Mapping[str, Any], key: str) -> str | None:

@@ -13,12 +13,13 @@ from urllib.parse import quote, unquote
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from vocab.fields import BY_NAME, FIELDS, Field, Kind
-from vocab.namespaces import ADMS, DCAT, DCT, FOAF, MULU, MULU_ORG, RDFS, SKOS
+from vocab.fields import RECORD_BY_NAME, RECORD_FIELDS, Field, Kind
+from vocab.namespaces import ADMS, DCAT, DCT, FOAF, MULU, MULU_ORG, RDF, SKOS
 from vocab.profiles.base import (
     Profile,
     Record,
     Subject,
+    Unread,
     add_types,
     best_literal,
     concept_code,
@@ -26,8 +27,9 @@ from vocab.profiles.base import (
     read_fields,
     values_of,
     write_field,
+    write_fields,
 )
-from vocab.profiles.filetypes import file_type, format_name
+from vocab.profiles.filetypes import format_name
 
 # field -> (predicate to an intermediate node, classes of that node, predicate of the value)
 IDENTIFIER_NODES: dict[str, tuple[URIRef, tuple[URIRef, ...], URIRef]] = {
@@ -41,6 +43,8 @@ PUBLISHER_CLASSES = (FOAF.Organization, FOAF.Agent)
 
 # concept fields of the extension that DCAT-AP also carries, on its own property
 ECHOES: dict[str, URIRef] = {"classification": DCAT.theme, "open_type": DCT.accessRights}
+# a foreign value of an echo's property, kept in its own field (and then written instead)
+ECHO_FIELDS: dict[str, str] = {"open_type": "access_rights"}
 
 # the classes DCAT-AP 3 expects of the things its properties point at (sh:class in its shapes)
 RANGE_CLASSES: dict[URIRef, tuple[URIRef, ...]] = {
@@ -50,12 +54,14 @@ RANGE_CLASSES: dict[URIRef, tuple[URIRef, ...]] = {
     DCAT.theme: (SKOS.Concept,),
 }
 
-SPECIAL = frozenset({*IDENTIFIER_NODES, *PUBLISHER, "formats"})
+SPECIAL = frozenset({*IDENTIFIER_NODES, *PUBLISHER, "formats", "distributions", "source"})
 GENERIC: tuple[Field, ...] = tuple(
-    f for f in FIELDS
+    f for f in RECORD_FIELDS
     if f.kind is not Kind.DATA_ITEMS and not in_namespace(f.predicate, MULU)
     and f.name not in SPECIAL
 )
+DISTRIBUTIONS = RECORD_BY_NAME["distributions"]
+SOURCE = RECORD_BY_NAME["source"]
 
 PATHS: dict[str, tuple[URIRef, ...]] = {
     **{name: (DCT.publisher, predicate) for name, predicate in PUBLISHER.items()},
@@ -89,27 +95,38 @@ def _write_identifier_nodes(graph: Graph, subject: Subject, record: Mapping[str,
             graph.add((node, predicate, Literal(str(value))))
 
 
+def _accessible(distribution: Mapping[str, Any]) -> Mapping[str, Any]:
+    """DCAT-AP requires dcat:accessURL: a download URL is also where the data is accessed."""
+    if distribution.get("access_url") or not distribution.get("download_url"):
+        return distribution
+    return {**distribution, "access_url": distribution["download_url"]}
+
+
 def _write_distributions(graph: Graph, subject: Subject, record: Mapping[str, Any]) -> None:
-    pages = values_of(record, "landing_page")
-    access = URIRef(str(pages[0]).strip()) if pages else subject
-    for name in values_of(record, "formats"):
-        dist = BNode()
-        graph.add((subject, DCAT.distribution, dist))
-        add_types(graph, dist, (DCAT.Distribution,))
-        graph.add((dist, DCAT.accessURL, access))
-        fmt = file_type(str(name))
-        if fmt is None:
-            fmt = BNode()
-            graph.add((fmt, RDFS.label, Literal(str(name))))
-        graph.add((dist, DCT["format"], fmt))
-        add_types(graph, fmt, (DCT.MediaTypeOrExtent,))
+    """The record's own distributions; none is invented (formats without a distribution are
+    the ``mulu`` profile's)."""
+    distributions = [_accessible(d) for d in values_of(record, DISTRIBUTIONS.name)]
+    write_field(graph, subject, DISTRIBUTIONS, {DISTRIBUTIONS.name: distributions})
+
+
+def _write_sources(graph: Graph, subject: Subject, record: Mapping[str, Any]) -> None:
+    """``dct:source``: the dataset at the source, a dcat:Dataset named as this one is."""
+    for value in values_of(record, SOURCE.name):
+        source = URIRef(str(value).strip())
+        if source == subject:
+            continue
+        graph.add((subject, DCT.source, source))
+        graph.add((source, RDF.type, DCAT.Dataset))
+        for predicate in (DCT.title, DCT.description):
+            for literal in list(graph.objects(subject, predicate)):
+                graph.add((source, predicate, literal))
 
 
 def write(graph: Graph, subject: Subject, record: Mapping[str, Any]) -> None:
-    for fld in GENERIC:
-        write_field(graph, subject, fld, record)
+    write_fields(graph, subject, GENERIC, record)
     for name, predicate in ECHOES.items():
-        write_field(graph, subject, BY_NAME[name], record, predicate)
+        if not values_of(record, ECHO_FIELDS.get(name, "")):
+            write_field(graph, subject, RECORD_BY_NAME[name], record, predicate)
     for predicate, classes in RANGE_CLASSES.items():
         for node in graph.objects(subject, predicate):
             add_types(graph, node, classes)
@@ -117,6 +134,7 @@ def write(graph: Graph, subject: Subject, record: Mapping[str, Any]) -> None:
     add_publisher(graph, subject, str(name[0]) if name else None, str(code[0]) if code else None)
     _write_identifier_nodes(graph, subject, record)
     _write_distributions(graph, subject, record)
+    _write_sources(graph, subject, record)
 
 
 # ── reading ─────────────────────────────────────────────────────────────────
@@ -147,7 +165,7 @@ def _read_identifier_nodes(graph: Graph, subject: Subject, record: Record) -> No
         found = sorted({v for node in graph.objects(subject, link)
                         for v in [_identifier_value(graph, node, predicate)] if v})
         if found:
-            record[name] = found if BY_NAME[name].multiple else found[0]
+            record[name] = found if RECORD_BY_NAME[name].multiple else found[0]
 
 
 def _read_formats(graph: Graph, subject: Subject, record: Record) -> None:
@@ -160,13 +178,18 @@ def _read_formats(graph: Graph, subject: Subject, record: Record) -> None:
         record["formats"] = sorted(names)
 
 
-def read(graph: Graph, subject: Subject, record: Record) -> None:
-    read_fields(graph, subject, GENERIC, record)
+def _read_echoes(graph: Graph, subject: Subject, record: Record) -> None:
     for name, predicate in ECHOES.items():
-        codes = sorted(c for c in (concept_code(BY_NAME[name], o)
+        codes = sorted(c for c in (concept_code(RECORD_BY_NAME[name], o)
                                    for o in graph.objects(subject, predicate)) if c)
         if codes:
             record[name] = codes[0]
+            record.pop(ECHO_FIELDS.get(name, ""), None)  # ours: the concept says it
+
+
+def read(graph: Graph, subject: Subject, record: Record, unread: Unread) -> None:
+    read_fields(graph, subject, (*GENERIC, DISTRIBUTIONS, SOURCE), record, unread)
+    _read_echoes(graph, subject, record)
     _read_publisher(graph, subject, record)
     _read_identifier_nodes(graph, subject, record)
     _read_formats(graph, subject, record)

@@ -8,7 +8,6 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from vocab.namespaces import EU_FILE_TYPE, RDFS
-from vocab.profiles.base import in_namespace
 
 # EU file-type codes we emit; a format not listed here is written as a labelled blank node
 KNOWN_CODES = frozenset({
@@ -54,7 +53,7 @@ def format_name(graph: Graph, node: Node) -> str | None:
     if isinstance(node, Literal):
         text = str(node).strip()
         return _known_name(text) or text or None
-    if in_namespace(node, EU_FILE_TYPE):
+    if isinstance(node, URIRef) and str(node).startswith(str(EU_FILE_TYPE)):
         return _name_from_code(str(node)[len(str(EU_FILE_TYPE)):])
     label = graph.value(node, RDFS.label)
     if label is not None and str(label).strip():

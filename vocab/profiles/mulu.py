@@ -8,6 +8,7 @@ keeps the list in order.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from rdflib import BNode, Graph, Literal
@@ -19,9 +20,12 @@ from vocab.profiles.base import (
     Profile,
     Record,
     Subject,
+    Unread,
     in_namespace,
     is_set,
+    read_field,
     read_fields,
+    values_of,
     write_field,
 )
 
@@ -29,6 +33,10 @@ GENERIC: tuple[Field, ...] = tuple(
     f for f in FIELDS if f.kind is not Kind.DATA_ITEMS and in_namespace(f.predicate, MULU)
 )
 DATA_ITEMS = BY_NAME["data_items"]
+FORMATS = BY_NAME["formats"]
+# formats that no distribution of the record has (a spreadsheet's 数据格式): DCAT-AP has no
+# dataset property for them and a distribution needs an access URL we do not have
+BARE_FORMATS = replace(FORMATS, kind=Kind.FORMAT, predicate=MULU["format"])
 
 
 def _write_data_items(graph: Graph, subject: Subject, record: Mapping[str, Any]) -> None:
@@ -63,15 +71,29 @@ def _read_data_items(graph: Graph, subject: Subject, record: Record) -> None:
         record[DATA_ITEMS.name] = items
 
 
+def _write_bare_formats(graph: Graph, subject: Subject, record: Mapping[str, Any]) -> None:
+    covered = {str(d.get("format") or "").upper() for d in values_of(record, "distributions")}
+    bare = [f for f in values_of(record, FORMATS.name) if str(f).upper() not in covered]
+    write_field(graph, subject, BARE_FORMATS, {FORMATS.name: bare})
+
+
+def _read_bare_formats(graph: Graph, subject: Subject, record: Record) -> None:
+    bare = read_field(graph, subject, BARE_FORMATS)
+    if bare:
+        record[FORMATS.name] = sorted({*record.get(FORMATS.name, ()), *bare})
+
+
 def write(graph: Graph, subject: Subject, record: Mapping[str, Any]) -> None:
     for fld in GENERIC:
         write_field(graph, subject, fld, record)
     _write_data_items(graph, subject, record)
+    _write_bare_formats(graph, subject, record)
 
 
-def read(graph: Graph, subject: Subject, record: Record) -> None:
-    read_fields(graph, subject, GENERIC, record)
+def read(graph: Graph, subject: Subject, record: Record, unread: Unread) -> None:
+    read_fields(graph, subject, GENERIC, record, unread)
     _read_data_items(graph, subject, record)
+    _read_bare_formats(graph, subject, record)
 
 
 PROFILE = Profile("mulu", write, read)

@@ -18,9 +18,11 @@ from rdflib.term import Node
 from vocab.concepts import scheme
 from vocab.fields import (
     DATA_ITEM_FIELDS,
-    FIELDS,
+    RECORD_BY_NAME,
+    RECORD_FIELDS,
     SHARE_METHODS_BY_FORM,
     SHARE_TYPES_NEEDING_BASIS,
+    SUB_FIELDS,
     Field,
     Kind,
 )
@@ -32,6 +34,9 @@ SHAPES_DIR = Path(__file__).parent
 MULU_SHAPES_FILE = SHAPES_DIR / "mulu-shapes.ttl"
 DCAT_AP_SHAPES_FILES: tuple[Path, ...] = (SHAPES_DIR / "dcat-ap-3.0.1" / "dcat-ap-SHACL.ttl",)
 NODE_VALUED = frozenset({"formats"})  # values are IRIs checked by the DCAT-AP shapes
+UNSHAPED = frozenset({Kind.SELF, Kind.TRANSLATIONS})  # record-side fields, not written as such
+IRI_KINDS = frozenset({Kind.URL, Kind.IRI, Kind.LANGUAGE, Kind.EMAIL, Kind.PHONE})
+NODE_KINDS = frozenset({Kind.NODE, Kind.NODES, Kind.FORMAT, Kind.MEDIA_TYPE})
 
 HEADER = ("# Generated from vocab/fields.py by `python -m vocab.shapes` -- do not edit by hand.\n"
           "# Mulu SHACL shapes: field-table constraints and the cross-field catalog rules.\n")
@@ -74,10 +79,15 @@ class _Builder:
             return [(SH.qualifiedValueShape, _in_language(self.graph, fld.lang)),
                     (qualified, Literal(1))]
 
+        if fld.kind in UNSHAPED:
+            return
         if fld.required:
             self.prop(fld, "required", path, "必填", "is required",
                       count(SH.minCount, SH.qualifiedMinCount))
-        if not fld.multiple:
+        if fld.translatable and not fld.multiple:
+            self.prop(fld, "single", path, "每种语言只能有一个值", "takes one value per language",
+                      [(SH.uniqueLang, Literal(True))])
+        elif not fld.multiple:
             self.prop(fld, "single", path, "只能有一个值", "takes one value",
                       count(SH.maxCount, SH.qualifiedMaxCount))
         if fld.name not in NODE_VALUED:
@@ -95,15 +105,24 @@ class _Builder:
         elif fld.kind is Kind.DATE:
             self.prop(fld, "date", path, "须为日期（xsd:date）", "must be an xsd:date",
                       [(SH.datatype, XSD.date)])
-        elif fld.kind is Kind.URL:
+        elif fld.kind in IRI_KINDS:
             self.prop(fld, "iri", path, "须为网址（IRI）", "must be an IRI", [(SH.nodeKind, SH.IRI)])
         elif fld.kind is Kind.DATA_ITEMS:
             self.prop(fld, "class", path, "须为信息项（mulu:DataItem）",
                       "must be a mulu:DataItem", [(SH["class"], MULU.DataItem)])
+        elif fld.kind is Kind.INTEGER:
+            self.prop(fld, "integer", path, "须为非负整数", "must be a non-negative integer",
+                      [(SH.datatype, XSD.nonNegativeInteger)])
+        elif fld.kind in NODE_KINDS or fld.label_node is not None or fld.node_class is not None:
+            cls = fld.label_node or fld.node_class
+            if cls is not None and fld.kind not in IRI_KINDS:
+                self.prop(fld, "class", path, f"须为 {cls.n3()} 节点", f"must be a {cls.n3()}",
+                          [(SH["class"], cls)])
+            return
         else:
             self.prop(fld, "literal", path, "须为文本", "must be a literal",
                       [(SH.nodeKind, SH.Literal)])
-        if fld.max_length and fld.kind is not Kind.CONCEPT:
+        if fld.max_length and fld.kind is not Kind.CONCEPT and fld.label_node is None:
             self.max_length(fld, path)
 
     def max_length(self, fld: Field, path: Sequence[URIRef]) -> None:
@@ -169,6 +188,15 @@ def _rules(graph: Graph) -> None:
                    f"{' or '.join(methods.get(c).label_en for c in ok)}")
 
 
+def _sub_classes() -> dict[str, URIRef]:
+    """The node class of each sub-field that has its own sub-table (checksum, access_service)."""
+    return {f.name: f.node_class for fields in SUB_FIELDS.values() for f in fields
+            if f.name in SUB_FIELDS and f.node_class is not None}
+
+
+_SUB_CLASSES = _sub_classes()
+
+
 def mulu_shapes() -> Graph:
     graph = Graph()
     bind_prefixes(graph)
@@ -176,8 +204,15 @@ def mulu_shapes() -> Graph:
     graph.bind("mulushape", MULU_SHAPE)
     dataset = _node_shape(graph, "Dataset", DCAT.Dataset)
     builder = _Builder(graph, dataset, "Dataset")
-    for fld in FIELDS:
+    for fld in RECORD_FIELDS:
         builder.field(fld, value_path(fld.name))
+    for name, fields in SUB_FIELDS.items():
+        cls = RECORD_BY_NAME[name].node_class if name in RECORD_BY_NAME else _SUB_CLASSES[name]
+        assert cls is not None
+        shape_name = cls.n3().split("#")[-1].split("/")[-1].rstrip(">")
+        sub_builder = _Builder(graph, _node_shape(graph, shape_name, cls), shape_name)
+        for fld in fields:
+            sub_builder.field(fld, (fld.predicate,))
     item = _node_shape(graph, "DataItem", MULU.DataItem)
     item_builder = _Builder(graph, item, "DataItem")
     for fld in DATA_ITEM_FIELDS:
