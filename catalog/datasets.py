@@ -16,20 +16,32 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalog import audit, rules
+from catalog import audit, lifecycle, publishers, rules
 from catalog.actors import Actor
 from catalog.config import Settings
 from catalog.db import Dataset, DatasetRevision, Department, OutboxEvent, utcnow
 from catalog.departments import writable_department
 from catalog.errors import Conflict, Forbidden, InvalidInput, Message, NotFound, field_error
 from catalog.messages import invalid_from_marshmallow, merge
-from catalog.resource_codes import next_code
+from catalog.problems import Problem, as_dicts, possible_duplicate
 from catalog.schemas import load_record
 from catalog.store import Store
 from catalog.visibility import View, view_of, visible
+from catalog.writes import (
+    Duplicates,
+    NewDataset,
+    PublisherRule,
+    change_event,
+    create_datasets,
+    duplicate_title,
+    fill_harvest_publisher,
+    fill_own_publisher,
+    published_columns,
+    title_holders,
+)
 from vocab.concepts import security_rank
 
-STATES = ("draft", "submitted", "published", "returned", "withdrawn")
+STATES = lifecycle.STATES
 REVIEW_ACTIONS = ("publish", "return")
 REGISTER_BATCH = 1000   # rows of a bulk registration stored with one statement per table
 
@@ -50,10 +62,19 @@ class DatasetView:
     updated_at: datetime
     review_note: str = ""
     view: View = "current"
+    problems: list[dict[str, str]] = field(default_factory=list)   # catalog.problems, as dicts
+
+    @property
+    def shown_state(self) -> str:
+        """The state this actor sees: others see the published revision as published, or as
+        待完善 when it has problems."""
+        if self.view == "current":
+            return self.state
+        return "incomplete" if self.problems else "published"
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.record, "id": self.id, "resource_code": self.resource_code,
-                "state": self.state if self.view == "current" else "published",
+                "state": self.shown_state, "problems": list(self.problems),
                 "department_code": self.department_code, "department_name": self.department_name,
                 "revision": self.revision, "published_revision": self.published_revision,
                 "review_note": self.review_note, "created_at": iso_utc(self.created_at),
@@ -145,9 +166,6 @@ class DatasetService:
     def _register_batches(self, session: Session, actor: Actor, department: Department,
                           rows: list[tuple[int, dict[str, Any]]], *, state: str,
                           note: str) -> list[DatasetView]:
-        # imported here: catalog.harvested imports this module's refusals
-        from catalog.harvested import NewDataset, create_datasets
-
         views: list[DatasetView] = []
         errors: dict[str, list[Message]] = {}
         for start in range(0, len(rows), REGISTER_BATCH):
@@ -156,7 +174,7 @@ class DatasetService:
             results = create_datasets(
                 session, actor, [NewDataset(record, department.id) for _, record in batch],
                 state=state, action="dataset.create", note=note,
-                fill_publisher=self._fill_publisher, at=at)
+                fill_publisher=fill_own_publisher, at=at)
             for (row, record), result in zip(batch, results, strict=True):
                 if isinstance(result, InvalidInput):
                     for name, messages in result.errors.items():
@@ -176,10 +194,9 @@ class DatasetService:
         for row, record in rows:
             try:
                 with session.begin_nested():
-                    filled = dict(record)
-                    self._fill_publisher(filled, department)
-                    dataset = self._create(session, actor, department, filled, state=state,
-                                           note=note, action="dataset.create")
+                    dataset = self._create_one(session, actor, department.id, dict(record),
+                                               state=state, note=note, action="dataset.create",
+                                               fill_publisher=fill_own_publisher)
                     views.append(self._view(session, dataset, "current"))
             except InvalidInput as exc:
                 for name, messages in exc.errors.items():
@@ -202,34 +219,25 @@ class DatasetService:
                     department_code: str | None, submit: bool, note: str) -> DatasetView:
         """Store one already validated record in the caller's transaction."""
         department = self._writable_department(session, actor, department_code)
-        self._fill_publisher(record, department)
-        dataset = self._create(session, actor, department, record, state="submitted" if submit
-                               else "draft", note=note or "created", action="dataset.create")
+        dataset = self._create_one(session, actor, department.id, record,
+                                   state="submitted" if submit else "draft",
+                                   note=note or "created", action="dataset.create",
+                                   fill_publisher=fill_own_publisher)
         return self._view(session, dataset, "current")
 
-    def _create(self, session: Session, actor: Actor, department: Department,
-                record: dict[str, Any], *, state: str, note: str, action: str) -> Dataset:
-        """The dataset row, its first revision, its audit entry and outbox event."""
-        self._refuse_duplicate(session, department, record)
-        if record.get("resource_code"):
-            self._refuse_taken_code(session, record["resource_code"], None)
-        else:
-            record["resource_code"] = next_code(session, record["classification"])
-        dataset = Dataset(
-            id=str(uuid.uuid4()), department_id=department.id,
-            resource_code=record["resource_code"], state=state, title=record["title"],
-            title_key=rules.title_key(record["title"]),
-            security_rank=security_rank(record["security_level"]), current_revision=1,
-            created_by=actor.user_id, review_note="")
-        if state == "published":
-            _publish(dataset)
-        session.add(dataset)
-        session.flush()
-        self._add_revision(session, dataset, actor, record, sorted(record), note)
-        audit.record(session, actor, action, "dataset", dataset.id, revision=1,
-                     resource_code=dataset.resource_code, state=dataset.state)
-        self._emit(session, dataset)
-        return dataset
+    @staticmethod
+    def _create_one(session: Session, actor: Actor, department_id: int, record: dict[str, Any],
+                    *, state: str, note: str, action: str, fill_publisher: PublisherRule,
+                    duplicates: Duplicates = "refuse",
+                    problems: list[Problem] | None = None) -> Dataset:
+        """A batch of one through the one write path (``catalog.writes``)."""
+        result = create_datasets(session, actor, [NewDataset(record, department_id,
+                                                              list(problems or []))],
+                                 state=state, action=action, note=note,
+                                 fill_publisher=fill_publisher, duplicates=duplicates)[0]
+        if isinstance(result, InvalidInput):
+            raise result
+        return session.get_one(Dataset, result)
 
     def update(self, actor: Actor, dataset_id: str, data: Any, *, submit: bool = False,
                note: str = "") -> DatasetView:
@@ -242,14 +250,15 @@ class DatasetService:
             if record["resource_code"] != dataset.resource_code:
                 raise field_error("resource_code", "信息资源代码登记后不可更改。",
                                   "The resource code cannot change after registration.")
-            self._fill_publisher(record, department)
-            self._refuse_duplicate(session, department, record, exclude=dataset.id)
+            fill_own_publisher(record, department)
+            self._refuse_duplicate(session, record, exclude=dataset.id)
             changed = sorted(name for name in set(previous) | set(record)
                              if previous.get(name) != record.get(name))
             if not changed and not submit:
                 return self._view(session, dataset, "current")
-            self._new_revision(session, dataset, actor, record, changed, note or "updated")
-            dataset.state = "submitted" if submit else "draft"
+            state = lifecycle.next_state(dataset.state, "update")
+            self._new_revision(session, dataset, actor, record, changed, note or "updated", [])
+            dataset.state = lifecycle.next_state(state, "submit") if submit else state
             audit.record(session, actor, "dataset.update", "dataset", dataset.id,
                          revision=dataset.current_revision, changed=changed, state=dataset.state)
             self._emit(session, dataset)
@@ -258,10 +267,10 @@ class DatasetService:
     def submit(self, actor: Actor, dataset_id: str) -> DatasetView:
         with self.store.transaction() as session:
             dataset = self._for_update(session, dataset_id, actor)
-            if dataset.state not in ("draft", "returned"):
-                raise Conflict(Message(f"当前状态（{dataset.state}）不能提交审核。",
-                                       f"A dataset in state '{dataset.state}' cannot be submitted."))
-            dataset.state = "submitted"
+            if dataset.problem_count:
+                raise Conflict(Message("该信息资源仍有待完善的内容，请先补充后再提交审核。",
+                                       "The dataset still needs completion; complete it first."))
+            dataset.state = lifecycle.next_state(dataset.state, "submit")
             dataset.updated_at = utcnow()
             audit.record(session, actor, "dataset.submit", "dataset", dataset.id,
                          revision=dataset.current_revision)
@@ -281,13 +290,14 @@ class DatasetService:
             if dataset.state != "submitted":
                 raise Conflict(Message(f"当前状态（{dataset.state}）不在待审核状态。",
                                        f"A dataset in state '{dataset.state}' is not awaiting review."))
+            state = lifecycle.next_state(dataset.state, action)
             revision = self._revision(session, dataset, dataset.current_revision)
             if actor.department_id is not None and actor.department_id == dataset.department_id:
                 raise Forbidden(Message("不能审核本部门的信息资源。",
                                         "You cannot review your own department's entries."))
             if revision.author_id is not None and revision.author_id == actor.user_id:
                 raise Forbidden(Message("不能审核自己提交的内容。", "You cannot approve your own entry."))
-            dataset.state = "published" if action == "publish" else "returned"
+            dataset.state = state
             dataset.review_note = reason.strip()
             dataset.updated_at = utcnow()
             if action == "publish":
@@ -302,47 +312,79 @@ class DatasetService:
             dataset = self._for_update(session, dataset_id, actor)
             if dataset.state == "withdrawn":
                 raise Conflict(Message("该信息资源已撤销。", "The dataset is already withdrawn."))
+            lifecycle.next_state(dataset.state, "withdraw")
             _unpublish(dataset)
             audit.record(session, actor, "dataset.withdraw", "dataset", dataset.id,
                          reason=reason.strip())
             self._emit(session, dataset)
             return self._view(session, dataset, "current")
 
-    # -- harvesting (issue 3): records of an approved source publish without per-record review --
+    # -- ingest: an approved source's records publish without per-record review; kept records
+    # -- with problems are 待完善 (catalog.lifecycle), a steward's completion survives re-harvest
     def create_harvested_in(self, session: Session, actor: Actor, record: dict[str, Any], *,
-                            department_id: int, note: str) -> Dataset:
-        """Store one validated harvested record as a new published dataset, in the caller's
-        transaction (the source's approval stands in for the per-record review)."""
-        department = session.get_one(Department, department_id)
-        fill_harvest_publisher(record, department)
-        return self._create(session, actor, department, record, state="published", note=note,
-                            action="dataset.harvest_create")
+                            department_id: int, note: str,
+                            problems: list[Problem] | None = None) -> Dataset:
+        """Store one assessed harvested record as a new dataset, published (待完善 with its
+        problems), in the caller's transaction: a batch of one."""
+        return self._create_one(session, actor, department_id, record, state="published",
+                                note=note, action="dataset.harvest_create",
+                                fill_publisher=fill_harvest_publisher, duplicates="flag",
+                                problems=problems)
 
     def update_harvested_in(self, session: Session, actor: Actor, dataset_id: str,
-                            record: dict[str, Any], *, note: str) -> tuple[str, Dataset]:
-        """Bring a harvested dataset up to its source's record and publish it: ("updated" |
-        "unchanged", dataset). A withdrawn dataset is published again (it came back)."""
+                            record: dict[str, Any], *, note: str,
+                            problems: list[Problem] | None = None
+                            ) -> tuple[str, Dataset, list[Problem]]:
+        """Bring a harvested dataset up to its source's record: ("updated" | "unchanged" |
+        "pending", dataset, the problems it is left with). A withdrawn dataset comes back.
+
+        A steward's local value survives: it fills what the source leaves empty and stands
+        while the source's value is what it was when the steward changed it; a value the
+        source changes wins (the change is a new revision). A record whose steward's edit
+        awaits review ("pending") is left as it is, and the source's record is offered again
+        by the next run."""
         dataset = session.scalars(select(Dataset).where(Dataset.id == dataset_id)
                                   .with_for_update()).one()
+        if dataset.state in ("draft", "submitted", "returned"):
+            return "pending", dataset, []
         department = session.get_one(Department, dataset.department_id)
-        previous = self._revision(session, dataset, dataset.current_revision).data
+        current = self._revision(session, dataset, dataset.current_revision)
         record["resource_code"] = dataset.resource_code
         fill_harvest_publisher(record, department)
-        self._refuse_duplicate(session, department, record, exclude=dataset.id)
-        changed = sorted(name for name in set(previous) | set(record)
-                         if previous.get(name) != record.get(name))
-        if not changed and dataset.state == "published":
-            return "unchanged", dataset
+        base = self._last_ingested(session, dataset, actor)
+        merged, local = merge_local(record, current.data, base)
+        found = [p for p in (problems or []) if p.field not in local
+                 and p.kind != "possible_duplicate"]
+        if local:
+            found = [p for p in found if not (p.kind == "missing" and p.field in merged)]
+        held = title_holders(session, {(publishers.key_of(merged),
+                                        rules.title_key(merged.get("title") or ""))},
+                             exclude=[dataset.id])
+        found += [possible_duplicate(code) for code in held.values()]
+        publishers.ensure_organizations(session, [merged])
+        changed = sorted(name for name in set(current.data) | set(merged)
+                         if current.data.get(name) != merged.get(name))
+        state = lifecycle.next_state(dataset.state, lifecycle.ingest_action(len(found)))
+        if not changed and state == dataset.state and current.problems == as_dicts(found):
+            return "unchanged", dataset, found
         came_back = dataset.state == "withdrawn"
-        if changed:
-            self._new_revision(session, dataset, actor, record, changed, note)
-        dataset.state = "published"
+        self._new_revision(session, dataset, actor, merged, changed, note, found)
+        dataset.state = state
         _publish(dataset)
         audit.record(session, actor, "dataset.harvest_update", "dataset", dataset.id,
                      revision=dataset.current_revision, changed=changed, came_back=came_back,
+                     kept_local=sorted(local), problems=sorted({p.field for p in found}),
                      note=note)
         self._emit(session, dataset)
-        return "updated", dataset
+        return "updated", dataset, found
+
+    @staticmethod
+    def _last_ingested(session: Session, dataset: Dataset, actor: Actor) -> dict[str, Any]:
+        """The record as the source last gave it (the latest revision ``actor`` wrote)."""
+        data = session.scalar(select(DatasetRevision.data).where(
+            DatasetRevision.dataset_id == dataset.id, DatasetRevision.author == actor.username)
+            .order_by(DatasetRevision.number.desc()).limit(1))
+        return dict(data or {})
 
     def withdraw_harvested_in(self, session: Session, actor: Actor, dataset_id: str,
                               reason: str) -> bool:
@@ -351,11 +393,13 @@ class DatasetService:
                                   .with_for_update()).one()
         if dataset.state == "withdrawn":
             return False
+        lifecycle.next_state(dataset.state, "harvest_withdraw")
         _unpublish(dataset)
         audit.record(session, actor, "dataset.harvest_withdraw", "dataset", dataset.id,
                      reason=reason)
         self._emit(session, dataset)
         return True
+
 
     # -- reads ------------------------------------------------------------------------------
     def get(self, actor: Actor, dataset_id: str) -> DatasetView:
@@ -423,44 +467,28 @@ class DatasetService:
         return dataset
 
     @staticmethod
-    def _fill_publisher(record: dict[str, Any], department: Department) -> None:
-        record.setdefault("publisher_name", department.name)
-        record.setdefault("publisher_code", department.code)
-
-    @staticmethod
-    def _refuse_duplicate(session: Session, department: Department, record: dict[str, Any],
+    def _refuse_duplicate(session: Session, record: dict[str, Any],
                           exclude: str | None = None) -> None:
-        query = select(Dataset.resource_code).where(
-            Dataset.department_id == department.id, Dataset.state != "withdrawn",
-            Dataset.title_key == rules.title_key(record["title"]))
-        if exclude:
-            query = query.where(Dataset.id != exclude)
-        other = session.scalar(query)
-        if other:
-            raise duplicate_title(other)
-
-    @staticmethod
-    def _refuse_taken_code(session: Session, code: str, exclude: str | None) -> None:
-        query = select(Dataset.id).where(Dataset.resource_code == code)
-        if exclude:
-            query = query.where(Dataset.id != exclude)
-        if session.scalar(query):
-            raise taken_code()
+        held = title_holders(session, {(publishers.key_of(record),
+                                        rules.title_key(record["title"]))},
+                             exclude=[exclude] if exclude else [])
+        if held:
+            raise duplicate_title(next(iter(held.values())))
 
     def _new_revision(self, session: Session, dataset: Dataset, actor: Actor,
-                      record: dict[str, Any], changed: list[str], note: str) -> None:
+                      record: dict[str, Any], changed: list[str], note: str,
+                      problems: list[Problem]) -> None:
         dataset.current_revision += 1
-        dataset.title = record["title"]
-        dataset.title_key = rules.title_key(record["title"])
+        title = str(record.get("title") or "")
+        dataset.title = title[:200]
+        dataset.title_key = rules.title_key(title)[:200]
+        dataset.publisher_key = publishers.key_of(record)
+        dataset.problem_count = len(problems)
         dataset.security_rank = security_rank(record["security_level"])
         dataset.updated_at = utcnow()
-        self._add_revision(session, dataset, actor, record, changed, note)
-
-    @staticmethod
-    def _add_revision(session: Session, dataset: Dataset, actor: Actor, record: dict[str, Any],
-                      changed: list[str], note: str) -> None:
         session.add(DatasetRevision(dataset_id=dataset.id, number=dataset.current_revision,
-                                    data=record, changed_fields=changed, author_id=actor.user_id,
+                                    data=record, changed_fields=changed,
+                                    problems=as_dicts(problems), author_id=actor.user_id,
                                     author=actor.username, note=note))
 
     @staticmethod
@@ -484,41 +512,25 @@ class DatasetService:
             department_code=department.code, department_name=department.name, revision=number,
             published_revision=dataset.published_revision, record=dict(revision.data),
             created_at=dataset.created_at, updated_at=dataset.updated_at,
-            review_note=dataset.review_note if view == "current" else "", view=view)
+            review_note=dataset.review_note if view == "current" else "", view=view,
+            problems=list(revision.problems or []))
 
 
-def fill_harvest_publisher(record: dict[str, Any], department: Department) -> None:
-    """A harvested record's unknown provider keeps its own name (and no code); none at all:
-    the department."""
-    if not record.get("publisher_name"):
-        record["publisher_name"] = department.name
-        record["publisher_code"] = department.code
+def merge_local(source: dict[str, Any], current: dict[str, Any],
+                base: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """The source's record with the local values that survive it, and their names.
 
-
-def duplicate_title(other_code: str) -> InvalidInput:
-    """The refusal of a title the department already registered (as ``other_code``)."""
-    return field_error("title", f"本部门已登记同名信息资源（{other_code}），名称仅标点或空格不同视为重复。",
-                       f"Your department already registered this title ({other_code}); names "
-                       "that differ only by punctuation or spaces are duplicates.")
-
-
-def taken_code() -> InvalidInput:
-    """The refusal of a resource code another dataset holds."""
-    return field_error("resource_code", "信息资源代码已被占用。", "This resource code is already taken.")
-
-
-def published_columns(revision: int, security_rank: int, title: str) -> dict[str, Any]:
-    """The dataset columns that make ``revision`` the one everyone (within clearance) sees."""
-    return {"published_revision": revision, "published_security_rank": security_rank,
-            "published_title": title}
-
-
-def change_event(dataset_id: str, state: str, revision: int,
-                 published_revision: int | None) -> dict[str, Any]:
-    """The ``dataset.changed`` outbox event's columns (the indexer reads the store, not this)."""
-    return {"topic": "dataset.changed", "object_id": dataset_id,
-            "payload": {"id": dataset_id, "state": state, "revision": revision,
-                        "published_revision": published_revision}}
+    ``base`` is the record as the source last gave it; a field whose current value differs
+    from it was set locally. A local value stands where the source gives nothing or still
+    gives what it gave before; where the source's value changed, the source wins."""
+    merged, local = dict(source), set()
+    for name, value in current.items():
+        if name == "resource_code" or value == base.get(name):
+            continue
+        if name not in source or source.get(name) == base.get(name):
+            merged[name] = value
+            local.add(name)
+    return merged, local
 
 
 def _publish(dataset: Dataset) -> None:

@@ -83,10 +83,13 @@ class Dataset(Base):
     published_security_rank: Mapped[int | None] = mapped_column(Integer)
     published_title: Mapped[str | None] = mapped_column(String(200))
     review_note: Mapped[str] = mapped_column(Text, default="")
+    publisher_key: Mapped[str] = mapped_column(String(220), default="")  # catalog.publishers
+    problem_count: Mapped[int] = mapped_column(Integer, default=0)  # of the working copy
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    __table_args__ = (Index("ix_datasets_department_state", "department_id", "state"),)
+    __table_args__ = (Index("ix_datasets_department_state", "department_id", "state"),
+                      Index("ix_datasets_publisher_title", "publisher_key", "title_key"))
 
 
 class DatasetRevision(Base):
@@ -96,11 +99,26 @@ class DatasetRevision(Base):
     number: Mapped[int] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     changed_fields: Mapped[list[Any]] = mapped_column(JSON)
+    problems: Mapped[list[Any]] = mapped_column(JSON, default=list)  # catalog.problems, as dicts
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     author: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     __table_args__ = (UniqueConstraint("dataset_id", "number"),)
+
+
+class Organization(Base):
+    """A publisher (信息资源提供方) named by a source or a registration: ``foaf:Organization``.
+    ``key`` is ``catalog.publishers.publisher_key`` of its code or name; an administrator may
+    link it to a registered department, whose records its datasets then are."""
+
+    __tablename__ = "organizations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(220), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    code: Mapped[str] = mapped_column(String(18), default="")
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class CodeSequence(Base):

@@ -44,25 +44,31 @@ def _share_method(record: Record, _settings: Settings, _actor: Actor) -> FieldEr
 
 
 def _security_level(record: Record, settings: Settings, actor: Actor) -> FieldErrors:
+    """涉密不上网: above the deployment's ceiling or the actor's clearance is unsafe to keep."""
     level = record.get("security_level")
     if not level:
         return {}
-    errors: list[Message] = []
     ceiling = settings.security_ceiling
     if security_rank(level) > security_rank(ceiling):
         network = scheme("network").get(settings.network)
-        errors.append(Message(
+        return {"security_level": [Message(
             f"本系统部署在{network.label_zh}，不得登记高于“{scheme('security-level').get(ceiling).label_zh}”"
             "的信息资源（涉密不上网）。",
             f"This deployment runs on the {network.label_en} and refuses records above "
-            f"'{ceiling}'."))
-    elif security_rank(level) > actor.clearance_rank:
-        errors.append(Message("密级高于您的知悉范围，不能登记。",
-                              "The security level is above your clearance."))
-    if security_rank(level) > 0 and record.get("open_type") in ("open", "conditional"):
-        errors.append(Message("开放的信息资源密级必须为“公开”。",
-                              "A resource opened to the public must be at level 'public'."))
-    return {"security_level": errors} if errors else {}
+            f"'{ceiling}'.")]}
+    if security_rank(level) > actor.clearance_rank:
+        return {"security_level": [Message("密级高于您的知悉范围，不能登记。",
+                                           "The security level is above your clearance.")]}
+    return {}
+
+
+def _open_level(record: Record, _settings: Settings, _actor: Actor) -> FieldErrors:
+    level = record.get("security_level")
+    if level and security_rank(level) > 0 and record.get("open_type") in ("open", "conditional"):
+        return {"security_level": [Message("开放的信息资源密级必须为“公开”。",
+                                           "A resource opened to the public must be at level "
+                                           "'public'.")]}
+    return {}
 
 
 def _codes(record: Record, _settings: Settings, _actor: Actor) -> FieldErrors:
@@ -99,12 +105,16 @@ def _dates(record: Record, _settings: Settings, _actor: Actor) -> FieldErrors:
     return {}
 
 
-RULES: tuple[Rule, ...] = (_title, _share_basis, _share_method, _security_level, _codes, _dates)
+# what is unsafe to keep at all (DESIGN §4): a record breaking one of these is refused whole,
+# on every path; the others make a kept record 待完善 where ingest keeps and flags
+UNSAFE: tuple[Rule, ...] = (_security_level,)
+RULES: tuple[Rule, ...] = (_title, _share_basis, _share_method, _open_level, _codes, _dates)
 
 
-def check(record: Record, settings: Settings, actor: Actor) -> FieldErrors:
+def check(record: Record, settings: Settings, actor: Actor,
+          rules: tuple[Rule, ...] = (*UNSAFE, *RULES)) -> FieldErrors:
     errors: FieldErrors = {}
-    for rule in RULES:
+    for rule in rules:
         for name, messages in rule(record, settings, actor).items():
             errors.setdefault(name, []).extend(messages)
     return errors

@@ -18,14 +18,21 @@ import json
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from catalog.actors import Actor
+from catalog.config import Settings
 from catalog.errors import InvalidInput
+from catalog.problems import Assessment, Problem, assess
 from harvesters import errors
-from harvesters.http import Fetcher, Limits
-from harvesters.placement import Mapped
+from harvesters.http import Deadline, Fetcher, Limits
+from harvesters.placement import Mapped, Normalizer
+
+if TYPE_CHECKING:
+    from harvesters.records import Known
 
 log = logging.getLogger("mulu.harvest")
 RAW_LIMIT = 32 * 1024
@@ -111,16 +118,50 @@ class Tally:
     listed: set[str] = field(default_factory=set)
     pages: int = 0
     incomplete: list[str] = field(default_factory=list)   # why the listing is not complete
+    flagged: int = 0                                       # kept with problems (待完善)
+    problems: Counter[str] = field(default_factory=Counter)  # "kind field" -> records
 
     def add(self, outcome: str) -> None:
         self.counts[outcome] += 1
 
+    def flag(self, problems: list[Problem]) -> None:
+        """A created or updated record kept with ``problems``."""
+        self.flagged += 1
+        self.problems.update({f"{p.kind} {p.field.split('.', 1)[0]}" for p in problems})
 
-def process(job: Any, harvester: Harvester, remote: Remote) -> None:
-    """One listed record through map -> normalize -> validate -> store, with its outcome.
 
-    ``job`` is the running ``harvesters.run.JobRun`` (kept duck-typed to keep this module free of
-    the storage details)."""
+class JobContext(Protocol):
+    """What the loop needs of the running job (``harvesters.run.JobRun``), and no more: the
+    storage details stay behind these calls."""
+
+    spec: SourceSpec
+    full: bool
+    known: Mapping[str, Known]
+    tally: Tally
+    deadline: Deadline
+    normalizer: Normalizer
+    actor: Actor
+    settings: Settings
+
+    def unchanged(self, remote_id: str) -> None: ...
+
+    def item(self, remote: Remote, outcome: str, error_type: str = "", reason: str = "",
+             dataset_id: str | None = None) -> None: ...
+
+    def page_problem(self, problem: PageProblem) -> None: ...
+
+    def keep(self, remote: Remote, mapped: Mapped, assessed: Assessment, department_id: int,
+             mark: str, notes: list[str], known: Known | None) -> None: ...
+
+    def progress(self, expected: int | None = None) -> None: ...
+
+
+def process(job: JobContext, harvester: Harvester, remote: Remote) -> None:
+    """One listed record through map -> normalize -> assess -> store, with its outcome.
+
+    Keep, flag, complete: a record that breaks a rule is kept with its problems (待完善,
+    ``catalog.problems.assess``); only a record unsafe to keep (above the network's ceiling)
+    or unreadable at all fails, and nothing of it is stored."""
     known = job.known.get(remote.remote_id)
     mark = fingerprint(job.spec.config_hash, remote.modified) if remote.modified else ""
     if (mark and known is not None and not job.full and not known.gone
@@ -131,7 +172,7 @@ def process(job: Any, harvester: Harvester, remote: Remote) -> None:
         remote = harvester.complete(remote)
         mapped = harvester.map(remote)
         record, department, notes = job.normalizer.apply(mapped)
-        record = job.datasets.validate(record, job.actor)
+        assessed = assess(record, job.settings, job.actor, mapped.unread)
     except errors.DeadlineExceeded:
         raise
     except errors.Skipped as exc:
@@ -142,17 +183,17 @@ def process(job: Any, harvester: Harvester, remote: Remote) -> None:
         job.item(remote, "failed", exc.error_type, exc.reason)
         return
     except InvalidInput as exc:
-        job.item(remote, "failed", "record.invalid", _flatten(exc))
+        job.item(remote, "failed", "record.unsafe", _flatten(exc))
         return
     except Exception as exc:  # noqa: BLE001 (a record the mapping did not foresee)
         log.exception("mapping %s failed", remote.remote_id)
         job.item(remote, "failed", "record.unreadable", f"{type(exc).__name__}: {exc}")
         return
-    mark = mark or fingerprint(job.spec.config_hash, record_hash(record))
+    mark = mark or fingerprint(job.spec.config_hash, record_hash(assessed.record))
     if (known is not None and not job.full and not known.gone and known.row_hash == mark):
         job.unchanged(remote.remote_id)
         return
-    job.keep(remote, mapped, record, department.id, mark, notes, known)
+    job.keep(remote, mapped, assessed, department.id, mark, notes, known)
 
 
 def _flatten(exc: InvalidInput) -> str:
@@ -160,7 +201,7 @@ def _flatten(exc: InvalidInput) -> str:
                      for m in messages)
 
 
-def run_listing(job: Any, harvester: Harvester, limit: int | None) -> None:
+def run_listing(job: JobContext, harvester: Harvester, limit: int | None) -> None:
     """Walk the listing; what makes it incomplete goes into ``job.tally.incomplete``."""
     processed = 0
     for event in harvester.listing():

@@ -284,11 +284,35 @@ def _iri(value: Any, name: str, unread: dict[str, str]) -> str | None:
     return None
 
 
+# CKAN's default licence register (ckan/model/license.py): id -> the licence's address, as
+# CKAN itself (and ckanext-dcat, through it) gives it
+CKAN_LICENSES: dict[str, str] = {
+    "cc-by": "http://www.opendefinition.org/licenses/cc-by",
+    "cc-by-sa": "http://www.opendefinition.org/licenses/cc-by-sa",
+    "cc-zero": "http://www.opendefinition.org/licenses/cc-zero",
+    "cc-nc": "http://creativecommons.org/licenses/by-nc/2.0/",
+    "gfdl": "http://www.opendefinition.org/licenses/gfdl",
+    "odc-by": "http://www.opendefinition.org/licenses/odc-by",
+    "odc-odbl": "http://www.opendefinition.org/licenses/odc-odbl",
+    "odc-pddl": "http://www.opendefinition.org/licenses/odc-pddl",
+    "uk-ogl": "http://reference.data.gov.uk/id/open-government-licence",
+}
+
+# CKAN's register entries that name no licence document (not specified, "other" kinds)
+CKAN_NO_LICENSE = frozenset({"notspecified", "other-closed", "other-nc", "other-open",
+                             "other-pd", "other-at"})
+
+
 def _license(package: Mapping[str, Any]) -> str | None:
     for key in ("license_url", "license_id"):
         value = package.get(key)
         if isinstance(value, str) and _IRI.match(value.strip()):
             return value.strip()
+    license_id = str(package.get("license_id") or "").strip().lower()
+    if license_id in CKAN_LICENSES:
+        return CKAN_LICENSES[license_id]
+    if license_id in CKAN_NO_LICENSE:
+        return None
     title = package.get("license_title") or package.get("license_id")
     return str(title) if title else None
 

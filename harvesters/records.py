@@ -7,7 +7,7 @@ say where else it is published.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -18,7 +18,8 @@ from catalog.bulk import insert_rows
 from catalog.datasets import DatasetService
 from catalog.db import Dataset, HarvestProvenance, utcnow
 from catalog.errors import InvalidInput
-from catalog.harvested import NewDataset, create_published
+from catalog.problems import Problem
+from catalog.writes import NewDataset, create_datasets, fill_harvest_publisher
 
 
 @dataclass
@@ -37,6 +38,8 @@ class Stored:
     outcome: str                 # created | updated | unchanged | skipped
     dataset_id: str
     reason: str = ""
+    problems: list[Problem] = field(default_factory=list)   # what the kept record lacks
+    retry: bool = False          # not applied now: the next run offers the record again
 
 
 @dataclass
@@ -49,6 +52,7 @@ class Incoming:
     department_id: int
     fingerprint: str
     modified: str
+    problems: list[Problem] = field(default_factory=list)
 
 
 def load_known(session: Session, source_id: int) -> dict[str, Known]:
@@ -68,10 +72,10 @@ class RecordStore:
 
     def store(self, session: Session, *, remote_id: str, identifiers: tuple[str, ...],
               record: dict[str, Any], department_id: int, fingerprint: str, modified: str,
-              known: Known | None) -> Stored:
+              known: Known | None, problems: list[Problem]) -> Stored:
         note = f"harvest job {self.job_id}"
         if known is not None:
-            return self._again(session, known, record, fingerprint, modified, note)
+            return self._again(session, known, record, fingerprint, modified, note, problems)
         match = self._match(session, remote_id, identifiers, record.get("resource_code"))
         if match is not None:
             dataset_id, why = match
@@ -80,11 +84,13 @@ class RecordStore:
             return Stored("unchanged", dataset_id,
                           f"与已有信息资源相同（{why}），仅记录来源 / same dataset as an existing "
                           f"one ({why}); provenance added, content not overwritten")
+        problems = list(problems)
         dataset = self.datasets.create_harvested_in(session, self.actor, record,
-                                                    department_id=department_id, note=note)
+                                                    department_id=department_id, note=note,
+                                                    problems=problems)
         self._add_provenance(session, dataset.id, remote_id, identifiers, fingerprint, modified,
                              primary=True)
-        return Stored("created", dataset.id)
+        return Stored("created", dataset.id, problems=problems)
 
     def store_new(self, session: Session, items: list[Incoming]) -> list[Stored | InvalidInput]:
         """``store`` for a batch of records new to this source, with the same outcomes: one
@@ -111,15 +117,18 @@ class RecordStore:
             else:
                 codes.update([code] if code else [])
                 creating.append(position)
-        created = create_published(
-            session, self.actor, [NewDataset(items[p].record, items[p].department_id)
-                                  for p in creating], note=f"harvest job {self.job_id}")
-        for position, result in zip(creating, created, strict=True):
+        new = [NewDataset(items[p].record, items[p].department_id, list(items[p].problems))
+               for p in creating]
+        created = create_datasets(session, self.actor, new, state="published",
+                                  action="dataset.harvest_create",
+                                  note=f"harvest job {self.job_id}",
+                                  fill_publisher=fill_harvest_publisher, duplicates="flag")
+        for position, result, item in zip(creating, created, new, strict=True):
             if isinstance(result, InvalidInput):
                 results[position] = result
                 continue
             provenance.append(self._provenance_row(items[position], result, primary=True))
-            results[position] = Stored("created", result)
+            results[position] = Stored("created", result, problems=item.problems)
         insert_rows(session, HarvestProvenance, provenance)
         for position in alone:
             item = items[position]
@@ -128,7 +137,8 @@ class RecordStore:
                     results[position] = self.store(
                         session, remote_id=item.remote_id, identifiers=item.identifiers,
                         record=item.record, department_id=item.department_id,
-                        fingerprint=item.fingerprint, modified=item.modified, known=None)
+                        fingerprint=item.fingerprint, modified=item.modified, known=None,
+                        problems=item.problems)
             except InvalidInput as exc:
                 results[position] = exc
         return [r for r in results if r is not None]
@@ -176,7 +186,7 @@ class RecordStore:
                 "first_seen_at": now, "last_seen_at": now}
 
     def _again(self, session: Session, known: Known, record: dict[str, Any], fingerprint: str,
-               modified: str, note: str) -> Stored:
+               modified: str, note: str, problems: list[Problem]) -> Stored:
         values: dict[str, Any] = {"row_hash": fingerprint, "remote_modified": modified[:64],
                                   "last_seen_job": self.job_id, "last_seen_at": utcnow(),
                                   "gone": False}
@@ -188,11 +198,18 @@ class RecordStore:
             result = Stored("skipped", known.dataset_id,
                             "已被人工撤销，不自动恢复 / withdrawn by hand; not published again")
         else:
-            outcome, _ = self.datasets.update_harvested_in(session, self.actor, known.dataset_id,
-                                                           record, note=note)
-            reason = "数据源重新列出，已恢复发布 / listed again; published again" \
-                if known.gone and state == "withdrawn" else ""
-            result = Stored(outcome, known.dataset_id, reason)
+            outcome, _dataset, left = self.datasets.update_harvested_in(
+                session, self.actor, known.dataset_id, record, note=note, problems=problems)
+            if outcome == "pending":
+                values.pop("row_hash")   # offered again next run, once the edit is decided
+                result = Stored("skipped", known.dataset_id,
+                                "本部门的修改正在审核中，来源的变化待下次采集时处理 / a steward's "
+                                "edit awaits review; the source's record is offered again next "
+                                "run", retry=True)
+            else:
+                reason = "数据源重新列出，已恢复发布 / listed again; published again" \
+                    if known.gone and state == "withdrawn" else ""
+                result = Stored(outcome, known.dataset_id, reason, problems=left)
         session.execute(update(HarvestProvenance).where(HarvestProvenance.id == known.id)
                         .values(**values))
         return result

@@ -22,7 +22,9 @@ def summary_of(tally: Tally, unknown_providers: Counter[str], spec: SourceSpec,
     """What the job itself knows at its end, kept on the job row."""
     return {"listed": len(tally.listed), "incomplete": list(dict.fromkeys(tally.incomplete)),
             "unknown_providers": dict(unknown_providers.most_common()),
-            "source_type": spec.type, "dry_run": dry_run}
+            "source_type": spec.type, "dry_run": dry_run,
+            "kept_with_problems": {"count": tally.flagged,
+                                   "by_problem": dict(tally.problems.most_common())}}
 
 
 def build(session: Session, job_id: int, *, examples: int = EXAMPLES_PER_TYPE) -> dict[str, Any]:
@@ -58,6 +60,8 @@ def build(session: Session, job_id: int, *, examples: int = EXAMPLES_PER_TYPE) -
         "counts": {o: int((job.counts or {}).get(o, 0)) for o in OUTCOMES},
         "listing": {"complete": job.listing_complete, "listed": summary.get("listed", 0),
                     "incomplete_because": summary.get("incomplete", [])},
+        "kept_with_problems": summary.get("kept_with_problems",
+                                          {"count": 0, "by_problem": {}}),
         "errors": grouped,
         "unknown_providers": summary.get("unknown_providers", {}),
         "error": job.error,
@@ -82,6 +86,11 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"  列表不完整，未撤销任何记录 / listing incomplete, nothing withdrawn: {why}")
     if report["error"]:
         lines.append(f"  错误 / error: {report['error']}")
+    flagged = report["kept_with_problems"]
+    if flagged["count"]:
+        lines.append(f"  保留并标记待完善 / kept with problems (待完善): {flagged['count']}")
+        for problem, count in flagged["by_problem"].items():
+            lines.append(f"    - {problem}: {count}")
     for error_type, group in report["errors"].items():
         lines.append(f"  {error_type}: {group['count']}")
         for example in group["examples"]:

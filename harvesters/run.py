@@ -25,6 +25,7 @@ from catalog.bulk import insert_rows
 from catalog.datasets import DatasetService
 from catalog.db import Department, HarvestItem, HarvestJob, HarvestProvenance, HarvestSource, utcnow
 from catalog.errors import InvalidInput
+from catalog.problems import Assessment
 from catalog.store import Store
 from harvesters import errors, jobs, report
 from harvesters.base import Harvester, PageProblem, Remote, SourceSpec, Tally, _flatten, run_listing
@@ -46,7 +47,7 @@ class Pending:
 
     remote: Remote
     mapped: Mapped
-    record: dict[str, Any]
+    assessed: Assessment
     department_id: int
     mark: str
     notes: list[str]
@@ -55,8 +56,9 @@ class Pending:
     def incoming(self) -> Incoming:
         """For the batch insert, which fills in the record (publisher, resource code): a copy,
         so a record retried alone after a failed batch starts from what was validated."""
-        return Incoming(self.remote.remote_id, self.mapped.identifiers, dict(self.record),
-                        self.department_id, self.mark, self.remote.modified)
+        return Incoming(self.remote.remote_id, self.mapped.identifiers,
+                        dict(self.assessed.record), self.department_id, self.mark,
+                        self.remote.modified, list(self.assessed.problems))
 
 
 class JobRun:
@@ -89,7 +91,8 @@ class JobRun:
         self.deadline = Deadline.after(limits.job_seconds)
         own = next(d for d in departments if d.id == self.spec.department_id)
         self.normalizer = Normalizer(self.spec.config, own, departments)
-        ceiling = self.store.settings.security_ceiling
+        self.settings = self.store.settings
+        ceiling = self.settings.security_ceiling
         self.actor = Actor(None, f"harvest:{self.spec.id}", "harvester", self.spec.department_id,
                            ceiling)
         self.records = RecordStore(self.datasets, self.actor, self.spec.id, self.job_id)
@@ -185,9 +188,9 @@ class JobRun:
                             error_type=problem.error.error_type, reason=problem.error.reason,
                             raw=problem.raw[:32 * 1024]))
 
-    def keep(self, remote: Remote, mapped: Mapped, record: dict[str, Any], department_id: int,
+    def keep(self, remote: Remote, mapped: Mapped, assessed: Assessment, department_id: int,
              mark: str, notes: list[str], known: Known | None) -> None:
-        pending = Pending(remote, mapped, record, department_id, mark, notes, known)
+        pending = Pending(remote, mapped, assessed, department_id, mark, notes, known)
         if self.dry_run:
             self._store_alone(self._write_session(), pending)
             return
@@ -218,9 +221,10 @@ class JobRun:
         try:
             stored = self.records.store(
                 session, remote_id=pending.remote.remote_id,
-                identifiers=pending.mapped.identifiers, record=pending.record,
+                identifiers=pending.mapped.identifiers, record=dict(pending.assessed.record),
                 department_id=pending.department_id, fingerprint=pending.mark,
-                modified=pending.remote.modified, known=pending.known)
+                modified=pending.remote.modified, known=pending.known,
+                problems=list(pending.assessed.problems))
         except InvalidInput as exc:
             nested.rollback()
             self.item(pending.remote, "failed", "record.rejected", _flatten(exc))
@@ -238,7 +242,13 @@ class JobRun:
         self._stored(pending, stored)
 
     def _stored(self, pending: Pending, stored: Stored) -> None:
-        reason = "; ".join(r for r in (stored.reason, *pending.notes) if r)
+        flagged = ""
+        if stored.problems and stored.outcome in ("created", "updated", "unchanged"):
+            if stored.outcome != "unchanged":
+                self.tally.flag(stored.problems)
+            flagged = "待完善 / needs completion: " + "; ".join(
+                f"{p.field}: {p.message.zh} / {p.message.en}" for p in stored.problems)
+        reason = "; ".join(r for r in (stored.reason, flagged, *pending.notes) if r)
         keep_id = not (self.dry_run and stored.outcome == "created")
         self.item(pending.remote, stored.outcome, "", reason,
                   stored.dataset_id if keep_id else None)

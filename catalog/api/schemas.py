@@ -27,9 +27,20 @@ DatasetWriteSchema = _with_record("DatasetWrite", {
 })
 
 
+class ProblemSchema(Schema):
+    field = fields.String(metadata={"description": "the field (or field.index.sub-field)"})
+    kind = fields.String(metadata={"enum": ["missing", "invalid", "unread", "rule",
+                                            "possible_duplicate"]})
+    zh = fields.String()
+    en = fields.String()
+    value = fields.String(metadata={"description": "what the source gave, when not kept"})
+
+
 class DatasetOutSchema(record_schema()):  # type: ignore[misc,valid-type]
     id = fields.String()
     state = fields.String(metadata={"enum": list(STATES)})
+    problems = fields.List(fields.Nested(ProblemSchema), metadata={
+        "description": "what the record lacks or breaks (待完善 while there are any)"})
     department_code = fields.String()
     department_name = fields.String()
     revision = fields.Integer()

@@ -26,7 +26,14 @@ from sqlalchemy import func, select, update
 
 from catalog.actors import ANONYMOUS, SYSTEM
 from catalog.cli import main as cli
-from catalog.db import Dataset, Department, HarvestJob, HarvestProvenance, HarvestSource
+from catalog.db import (
+    Dataset,
+    DatasetRevision,
+    Department,
+    HarvestJob,
+    HarvestProvenance,
+    HarvestSource,
+)
 from catalog.demo import loader
 from catalog.demo.simulated import SimulatedSources, definitions
 from catalog.demo.sources import ScheduledHarvests, register_and_run
@@ -173,7 +180,7 @@ def _placed(services: Services) -> dict[str, Counter[str]]:
     placed: dict[str, Counter[str]] = {}
     for kind, code, state in rows:
         placed.setdefault(kind, Counter())[code] += 1
-        assert state == "published"
+        assert state == "published", _problems(services)
     return placed
 
 
@@ -326,3 +333,13 @@ def test_mulu_demo_serves_with_its_sources_and_stops_cleanly(tmp_path: Path) -> 
             proc.wait(timeout=10)
     with pytest.raises(OSError):
         _get(f"http://127.0.0.1:{sources_port}/")
+
+
+
+def _problems(services: Services) -> list[tuple[str, list[dict[str, str]]]]:
+    """The first datasets kept with problems, for an assertion's message."""
+    with services.store.reading() as session:
+        return [(title, problems) for title, problems in session.execute(
+            select(Dataset.title, DatasetRevision.problems)
+            .join(DatasetRevision, DatasetRevision.dataset_id == Dataset.id)
+            .where(Dataset.problem_count > 0).limit(5))]

@@ -151,19 +151,29 @@ def test_private_and_deleted_packages_are_skipped_and_withdrawn(world, site):
     assert result["errors"]["record.skipped"]["records"] == 2
 
 
-def test_a_failed_record_reports_why_and_keeps_its_raw_payload(world, site):
+def test_records_breaking_rules_are_kept_as_incomplete_with_their_problems(world, site):
+    """Keep, flag, complete: a package without notes and one with a 300-character title are
+    kept (待完善), whole, with their problems in the record and in the job report."""
     packages = copy.deepcopy(full_packages())
-    packages[0]["notes"] = ""           # no summary: a domain rule
-    packages[1]["title"] = "x" * 300     # too long a title
+    packages[0]["notes"] = ""           # no summary
+    packages[1]["title"] = "x" * 300     # longer than the field allows
     ckan = FakeCkan(site, packages)
     source_id = add_source(world, "ckan", ckan.url)
     result = run(world, source_id)
-    assert result["counts"]["failed"] == 2 and result["counts"]["created"] == 15
-    failed = world.services.harvest.items(world.admin, result["job"], outcome="failed")
-    reasons = {i["remote_id"]: i for i in failed["items"]}
-    assert "description" in reasons[packages[0]["id"]]["reason"]
-    assert "title" in reasons[packages[1]["id"]]["reason"]
+    assert result["counts"]["failed"] == 0 and result["counts"]["created"] == 17, result
+    flagged = result["kept_with_problems"]
+    assert flagged == {"count": 2, "by_problem": {"missing description": 1,
+                                                  "invalid title": 1}}, flagged
+    created = world.services.harvest.items(world.admin, result["job"], outcome="created")
+    reasons = {i["remote_id"]: i for i in created["items"]}
+    assert "待完善" in reasons[packages[0]["id"]]["reason"]
     assert f'"id": "{packages[1]["id"]}"' in reasons[packages[1]["id"]]["raw"]
+    long = world.services.datasets.get(world.admin, reasons[packages[1]["id"]]["dataset_id"])
+    assert long.record["title"] == "x" * 300 and long.state == "incomplete"
+    assert "title" in [p["field"] for p in long.problems]
+    bare = world.services.datasets.get(world.staff, reasons[packages[0]["id"]]["dataset_id"])
+    assert bare.as_dict()["state"] == "incomplete"      # others see it, with its badge
+    assert "missing" in [p["kind"] for p in bare.problems]
 
 
 def test_dry_run_stores_nothing_and_limit_withdraws_nothing(world, site):

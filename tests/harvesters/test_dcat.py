@@ -39,17 +39,19 @@ def test_real_catalogs_in_every_syntax(world, site, path, content_type, created)
         assert record_of(world, dataset.id)["source_identifier"] == remote_id
 
 
-def test_json_ld_and_its_failed_record(world, site):
+def test_json_ld_record_with_dates_out_of_order_is_kept_and_flagged(world, site):
     """The POD-style JSON-LD (inline contexts) parses; its one dataset is modified before it was
-    issued, which the catalog's rules refuse: a failed record with the reason and raw triples."""
+    issued: kept (待完善) with both dates and the problem, its raw triples in the report."""
     site.route("/data.json", file_reply("dcat/catalog_pod.jsonld", JSONLD))
     result = run(world, add_source(world, "dcat", site.url("/data.json")))
-    assert result["counts"]["failed"] == 1 and result["status"] == "partial"
-    example = result["errors"]["record.invalid"]["examples"][0]
-    assert example["remote_id"] == "http://www.agency.gov/datasets/widgets-data"
-    assert "modified" in example["reason"]
-    items = world.services.harvest.items(world.admin, result["job"], outcome="failed")
-    assert "<http://www.agency.gov/datasets/widgets-data>" in items["items"][0]["raw"]
+    assert result["counts"]["created"] == 1 and result["status"] == "succeeded", result
+    assert result["kept_with_problems"]["by_problem"].get("rule modified") == 1, result
+    items = world.services.harvest.items(world.admin, result["job"], outcome="created")
+    item = items["items"][0]
+    assert item["remote_id"] == "http://www.agency.gov/datasets/widgets-data"
+    assert "<http://www.agency.gov/datasets/widgets-data>" in item["raw"]
+    dataset = world.services.datasets.get(world.admin, item["dataset_id"])
+    assert dataset.state == "incomplete" and dataset.record["modified"] < dataset.record["issued"]
 
 
 def test_remote_json_ld_context_is_fetched_through_the_bounded_fetcher(world, site):

@@ -157,19 +157,19 @@ def test_api_sources_jobs_and_reports(world, site):
     assert queued.status_code == 202 and queued.json["status"] == "queued"
     Worker(services, echo=lambda _m: None).run_once()
     report = steward.get(f"/api/harvest/jobs/{queued.json['job']}").json
-    assert report["counts"]["created"] == 16 and report["counts"]["failed"] == 1
-    assert report["errors"]["record.invalid"]["records"] == 1
+    assert report["counts"]["created"] == 17 and report["counts"]["failed"] == 0
+    assert report["kept_with_problems"] == {"count": 1,
+                                            "by_problem": {"missing description": 1}}
     items = steward.get(f"/api/harvest/jobs/{queued.json['job']}/items",
-                        query_string={"outcome": "failed"}).json
-    assert items["total"] == 1 and packages[0]["id"] in items["items"][0]["raw"]
+                        query_string={"outcome": "created"}).json
+    kept = next(i for i in items["items"] if i["remote_id"] == packages[0]["id"])
+    assert packages[0]["id"] in kept["raw"] and "待完善" in kept["reason"]
     assert staff.get(f"/api/harvest/jobs/{queued.json['job']}").status_code == 404
     listed = steward.get(f"/api/harvest/sources/{source_id}/jobs").json
-    assert listed[0]["status"] == "partial"
-    dataset_id = items["items"][0]["dataset_id"] or next(
-        i["dataset_id"] for i in steward.get(f"/api/harvest/jobs/{queued.json['job']}/items",
-                                             query_string={"outcome": "created"}).json["items"])
-    shown = steward.get(f"/api/datasets/{dataset_id}").json
-    assert shown["source_identifier"] in {p["id"] for p in packages}
+    assert listed[0]["status"] == "succeeded"
+    shown = steward.get(f"/api/datasets/{kept['dataset_id']}").json
+    assert shown["source_identifier"] == packages[0]["id"] and shown["state"] == "incomplete"
+    assert [p["field"] for p in shown["problems"]] == ["description"]
     assert steward.post("/api/harvest/sources", json={"type": "ckan", "url": "/etc/passwd"}) \
         .status_code == 422
 

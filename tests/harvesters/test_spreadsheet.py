@@ -85,17 +85,20 @@ def test_csv_encodings_and_row_hash_incremental(world, tmp_path, encoding):
                                 "skipped": 0, "failed": 0}
 
 
-def test_rows_without_a_summary_fail_with_the_reason(world, tmp_path):
-    """淮南市 rows have no summary column at all: a domain rule, so every row fails and says
-    why; the 开放属性 typo "无条件开发" falls back to the source's default with a note."""
+def test_rows_without_a_summary_are_kept_to_be_completed(world, tmp_path):
+    """淮南市 rows have no summary column at all: every row is kept as 待完善 with the missing
+    摘要 as its problem (never refused); the 开放属性 typo "无条件开发" is a flagged unread value."""
     header, rows = portal_rows("anhui_huainan.json")
     path = tmp_path / "huainan.csv"
     write_csv(path, header, rows)
     source_id = add_source(world, "spreadsheet", str(path),
                            config={"columns": {"数据领域": "keywords"}})
     result = run(world, source_id)
-    assert result["counts"]["failed"] == 35 and result["status"] == "partial"
-    assert "description" in result["errors"]["record.invalid"]["examples"][0]["reason"]
+    assert result["counts"]["created"] == 35 and result["status"] == "succeeded", result
+    flagged = result["kept_with_problems"]
+    assert flagged["count"] == 35 and flagged["by_problem"]["missing description"] == 35
+    todo = world.services.datasets.list(world.admin, state="incomplete", page_size=100)
+    assert todo.total == 35 and all(v.problems for v in todo.items)
 
 
 def test_merged_cells_and_empty_rows(world, tmp_path):
@@ -167,11 +170,13 @@ def test_missing_file_is_a_failed_job_that_changes_nothing(world, tmp_path):
     write_csv(path, header, rows)
     source_id = add_source(world, "spreadsheet", str(path))
     assert run(world, source_id)["counts"]["created"] == 5
+    before = {key: d.state for key, d in datasets(world).items()}
+    assert set(before.values()) <= {"published", "incomplete"}
     path.unlink()
     result = run(world, source_id)
     assert result["status"] == "failed" and result["counts"]["withdrawn"] == 0
     assert "source.missing" in result["errors"]
-    assert {d.state for d in datasets(world).values()} == {"published"}
+    assert {key: d.state for key, d in datasets(world).items()} == before
 
 
 def items_workbook(path, main: list[list[str]], items: list[list[str]], *,
