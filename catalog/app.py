@@ -46,9 +46,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Flask:
     logging.getLogger("mulu").setLevel(logging.INFO)
 
     api = MuluApi(app)
-    from catalog.api import admin, datasets, imports, search
+    from catalog.api import admin, completion, datasets, imports, search
 
-    for module in (admin, imports, datasets, search):
+    for module in (admin, imports, datasets, search, completion):
         api.register_blueprint(module.blp)
     from catalog.api import harvest as harvest_api  # issue 3
     api.register_blueprint(harvest_api.blp)

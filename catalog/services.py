@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from catalog.accounts import AccountService
+from catalog.completion import CompletionService
 from catalog.config import Settings
 from catalog.datasets import DatasetService
 from catalog.departments import DepartmentService
@@ -28,6 +29,10 @@ class Services:
     @property
     def settings(self) -> Settings:
         return self.store.settings
+
+    @cached_property
+    def completion(self) -> CompletionService:  # issue 9: 待完善 counts, publishers
+        return CompletionService(self.store)
 
     @cached_property
     def harvest(self) -> HarvestService:  # issue 3: harvest sources and jobs

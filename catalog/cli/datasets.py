@@ -37,6 +37,31 @@ def dataset_import(data_dir: str | None, file: str, department_code: str, submit
     click.echo(f"imported {result.created} datasets ({'submitted' if submit else 'drafts'})")
 
 
+@dataset.command("todo", help="待完善: the datasets of a department that need completion, with "
+                              "their problems (the stewards' to-do list).")
+@data_dir_option
+@click.option("--department", "department_code", default=None,
+              help="统一社会信用代码 of the department (default: every department)")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@friendly_errors
+def dataset_todo(data_dir: str | None, department_code: str | None, limit: int) -> None:
+    services = _services(data_dir)
+    page = services.datasets.list(SYSTEM, department_code=department_code, state="incomplete",
+                                  page_size=limit)
+    for view in page.items:
+        click.echo(f"{view.resource_code}  {view.record.get('title', '')}  "
+                   f"[{view.department_name}]")
+        for problem in view.problems:
+            value = f" ({problem['value']})" if problem.get("value") else ""
+            click.echo(f"    - {problem['field']}: {problem['zh']} / {problem['en']}{value}")
+    click.echo(f"{page.total} datasets need completion (待完善)"
+               + (f"; first {len(page.items)} shown" if page.total > len(page.items) else ""))
+    for row in services.completion.counts(SYSTEM):
+        if department_code in (None, row.department_code) and row.incomplete:
+            top = ", ".join(f"{k} {v}" for k, v in list(row.by_problem.items())[:5])
+            click.echo(f"  {row.department_name}: {row.incomplete} of {row.datasets} — {top}")
+
+
 @dataset.command("template", help="Write the catalog spreadsheet template (OUT.xlsx or OUT.csv).")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True))
 def dataset_template(out: str) -> None:

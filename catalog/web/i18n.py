@@ -15,7 +15,7 @@ from flask import has_request_context, request, session
 from catalog.actors import ROLE_LABELS
 from catalog.errors import Message
 from vocab.concepts import scheme
-from vocab.fields import BY_NAME, DATA_ITEM_FIELDS, Field
+from vocab.fields import DATA_ITEM_FIELDS, RECORD_BY_NAME, Field
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -60,6 +60,12 @@ UI: dict[str, tuple[str, str]] = {
     "state.published": ("已发布", "Published"),
     "state.returned": ("已退回", "Returned"),
     "state.withdrawn": ("已撤销", "Withdrawn"),
+    "state.incomplete": ("待完善", "Needs completion"),
+    "detail.problems": ("待完善事项", "To complete"),
+    "detail.problems_hint": ("该信息资源来自数据源，以下内容缺失或不符合编制规则，由提供部门补充完善。",
+                             "This record came from a source; the items below are missing or "
+                             "break a catalog rule, and the providing department completes them."),
+    "problem.source_value": ("来源取值", "source value"),
     # roles (from the one role table in catalog.actors)
     **{f"role.{code}": labels for code, labels in ROLE_LABELS.items()},
     "role": ("角色", "Role"),
@@ -247,7 +253,7 @@ def label_of(field: Field) -> str:
 
 def field_label(name: str) -> str:
     """The label of a dataset field (or of a form-only control such as department_code)."""
-    field = BY_NAME.get(name)
+    field = RECORD_BY_NAME.get(name)
     if field is None:
         return t(f"form.{name}") if f"form.{name}" in UI else name
     return label_of(field)

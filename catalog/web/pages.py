@@ -160,8 +160,8 @@ def own_department(actor: Actor) -> DepartmentView | None:
 
 
 def shown_state(view: DatasetView) -> str:
-    """Who sees the published revision sees a published dataset."""
-    return view.state if view.view == "current" else "published"
+    """Who sees the published revision sees a published dataset (待完善 when it has problems)."""
+    return view.shown_state
 
 
 def _owns(actor: Actor, view: DatasetView) -> bool:

@@ -36,3 +36,18 @@ def test_dataset_page_names_its_harvest_source(app, world: World, browser_as, si
 
     anonymous = app.test_client().get(url)
     assert "采集来源" not in anonymous.get_data(as_text=True)
+
+
+def test_a_record_to_complete_shows_its_badge_and_problems(app, world: World, browser_as,
+                                                           site: Site):
+    """待完善: everyone who may see the record sees the badge and what is missing."""
+    packages = full_packages()[:1]
+    packages[0] = {**packages[0], "notes": ""}
+    source_id = add_source(world, "ckan", FakeCkan(site, packages).url)
+    assert run(world, source_id)["kept_with_problems"]["count"] == 1
+    [dataset] = datasets(world).values()
+    for who in ("steward", "staff"):
+        page = browser_as(who).get(f"/datasets/{dataset.id}").get_data(as_text=True)
+        assert "state-incomplete" in page and "待完善事项" in page and "信息资源摘要" in page
+    english = browser_as("staff").get(f"/datasets/{dataset.id}?lang=en").get_data(as_text=True)
+    assert "Needs completion" in english and "To complete" in english

@@ -1,0 +1,130 @@
+"""Keep, flag, complete (issue 9), on both stores: a record that breaks a rule is kept as
+待完善 with its problems, visible to everyone who may see it; the department's steward
+completes it (through review); what the steward added survives the next harvest, a value the
+source changes wins; only what is unsafe to keep is refused, and nothing of it is stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rdflib import URIRef
+
+from catalog import lifecycle
+from catalog.errors import Conflict, Forbidden
+from tests.factories import MARKET, record
+from tests.harvesters.conftest import add_source, count_datasets, datasets, run
+from tests.harvesters.server import Reply
+from vocab.profiles import catalog_graph, serialize
+
+BASE = "https://data.example.gov.cn/dataset/"
+
+
+def publish(site, rows: list[tuple[str, dict[str, Any]]]) -> str:
+    graph = catalog_graph([(URIRef(BASE + key), value) for key, value in rows],
+                          URIRef("https://data.example.gov.cn/catalog"), "测试目录", "Test", None)
+    site.route("/catalog.ttl", Reply(serialize(graph, "ttl")[0], content_type="text/turtle"))
+    return site.url("/catalog.ttl")
+
+
+def test_a_steward_completes_a_record_and_the_completion_survives_reharvest(world, site):
+    bare = record(title="全省流动人口登记信息", description=None, resource_code=None)
+    source = add_source(world, "dcat", publish(site, [("a", bare)]))
+    first = run(world, source)
+    assert first["counts"]["created"] == 1 and first["kept_with_problems"]["count"] == 1
+    dataset_id = datasets(world)[BASE + "a"].id
+    shown = world.services.datasets.get(world.staff, dataset_id)   # another department
+    assert shown.as_dict()["state"] == "incomplete"
+    assert [(p["field"], p["kind"]) for p in shown.problems] == [("description", "missing")]
+    todo = world.services.datasets.list(world.steward, state="incomplete")
+    assert [v.id for v in todo.items] == [dataset_id]
+    with pytest.raises(Conflict):     # not submitted while something is missing
+        world.services.datasets.submit(world.steward, dataset_id)
+
+    # the steward adds the summary; a reviewer publishes it: no longer 待完善
+    current = world.services.datasets.get(world.steward, dataset_id).record
+    world.services.datasets.update(world.steward, dataset_id,
+                                   {**current, "description": "全省流动人口居住登记。"},
+                                   submit=True)
+    done = world.services.datasets.review(world.reviewer, dataset_id, "publish")
+    assert done.state == "published" and not done.problems
+
+    # the source still has no summary: the local one fills it, nothing is flagged
+    again = run(world, source, full=True)
+    assert again["counts"]["failed"] == 0 and again["kept_with_problems"]["count"] == 0
+    kept = world.services.datasets.get(world.staff, dataset_id)
+    assert kept.record["description"] == "全省流动人口居住登记。"
+    assert kept.as_dict()["state"] == "published" and not kept.problems
+
+
+def test_a_value_the_source_changes_wins_over_the_local_one(world, site):
+    row = record(title="全省暂住人口信息", resource_code=None, description="来源摘要")
+    url = publish(site, [("b", row)])
+    source = add_source(world, "dcat", url)
+    run(world, source)
+    dataset_id = datasets(world)[BASE + "b"].id
+    current = world.services.datasets.get(world.steward, dataset_id).record
+    world.services.datasets.update(world.steward, dataset_id,
+                                   {**current, "description": "本地摘要"}, submit=True)
+    world.services.datasets.review(world.reviewer, dataset_id, "publish")
+    run(world, source, full=True)   # the source unchanged: the local value stands
+    assert world.services.datasets.get(world.staff, dataset_id).record["description"] == "本地摘要"
+    publish(site, [("b", {**row, "description": "来源的新摘要"})])
+    run(world, source, full=True)   # the source changed it: the source wins, as a revision
+    assert world.services.datasets.get(world.staff, dataset_id).record["description"] \
+        == "来源的新摘要"
+    history = world.services.datasets.revisions(world.steward, dataset_id)
+    assert [r.record["description"] for r in history][-2:] == ["本地摘要", "来源的新摘要"]
+
+
+def test_a_steward_edit_awaiting_review_is_not_overwritten_by_a_harvest(world, site):
+    row = record(title="全省出生人口信息", resource_code=None)
+    source = add_source(world, "dcat", publish(site, [("c", row)]))
+    run(world, source)
+    dataset_id = datasets(world)[BASE + "c"].id
+    current = world.services.datasets.get(world.steward, dataset_id).record
+    world.services.datasets.update(world.steward, dataset_id, {**current, "keywords": ["出生"]})
+    result = run(world, source, full=True)
+    assert result["counts"]["skipped"] == 1
+    assert world.services.datasets.get(world.steward, dataset_id).record["keywords"] == ["出生"]
+
+
+def test_records_above_the_network_ceiling_are_refused_and_nothing_is_stored(world, site):
+    """涉密不上网: the deployment runs on the 政务外网 (up to 内部); a 秘密 record is unsafe."""
+    rows = [("d", record(title="涉密人口专题库", security_level="secret", resource_code=None,
+                         open_type="closed")),
+            ("e", record(title="全省常住人口信息", resource_code=None, description=None))]
+    result = run(world, add_source(world, "dcat", publish(site, rows)))
+    assert result["counts"]["created"] == 1 and result["counts"]["failed"] == 1
+    assert "record.unsafe" in result["errors"]
+    assert set(datasets(world)) == {BASE + "e"} and count_datasets(world) == 1
+
+
+def test_completion_counts_per_department_and_publisher_links(world, site):
+    rows = [("f", record(title="六安市企业基本信息", resource_code=None, description=None,
+                         publisher_name="六安市市场监督管理局", publisher_code=None)),
+            ("g", record(title="全省居住证信息", resource_code=None))]
+    run(world, add_source(world, "dcat", publish(site, rows)))
+    counts = {c.department_code: c for c in world.services.completion.counts(world.reviewer)}
+    own = next(c for c in counts.values() if c.department_name == "安徽省公安厅")
+    assert (own.datasets, own.incomplete) == (2, 1)
+    assert own.by_problem == {"missing description": 1}
+    publishers = {o.name: o for o in world.services.completion.organizations(world.reviewer)}
+    liuan = publishers["六安市市场监督管理局"]
+    assert liuan.datasets == 1 and liuan.department_code is None
+    with pytest.raises(Forbidden):
+        world.services.completion.link(world.reviewer, liuan.id, MARKET)
+    linked = world.services.completion.link(world.admin, liuan.id, MARKET)
+    assert linked.department_code == MARKET
+    moved = world.services.datasets.get(world.admin, datasets(world)[BASE + "f"].id)
+    assert moved.department_code == MARKET
+
+
+def test_the_lifecycle_is_one_table():
+    assert lifecycle.next_state("submitted", "publish") == "published"
+    assert lifecycle.next_state("incomplete", "harvest") == "published"
+    assert lifecycle.next_state("published", "harvest_flagged") == "incomplete"
+    for state, action in (("draft", "publish"), ("withdrawn", "withdraw"),
+                          ("published", "submit")):
+        with pytest.raises(Conflict):
+            lifecycle.next_state(state, action)
