@@ -23,7 +23,7 @@ from catalog.db import Dataset, DatasetRevision, Department, OutboxEvent, utcnow
 from catalog.departments import writable_department
 from catalog.errors import Conflict, Forbidden, InvalidInput, Message, NotFound, field_error
 from catalog.messages import invalid_from_marshmallow, merge
-from catalog.problems import Problem, as_dicts, possible_duplicate
+from catalog.problems import Assessment, Problem, as_dicts, assess, possible_duplicate
 from catalog.schemas import load_record
 from catalog.store import Store
 from catalog.visibility import View, view_of, visible
@@ -37,6 +37,7 @@ from catalog.writes import (
     fill_harvest_publisher,
     fill_own_publisher,
     published_columns,
+    starting_state,
     title_holders,
 )
 from vocab.concepts import security_rank
@@ -162,6 +163,40 @@ class DatasetService:
                 views = self._register_each(session, actor, department, valid, state=state,
                                             note=note or "created")
             return views
+
+    def ingest_many(self, actor: Actor, rows: list[tuple[int, dict[str, Any], dict[str, str]]],
+                    *, department_code: str | None = None, submit: bool = False,
+                    note: str = "") -> list[tuple[int, DatasetView | InvalidInput]]:
+        """Keep and flag: every (row, record, unread values) is stored, as 待完善 with its
+        problems where it lacks or breaks something (a draft, or submitted), except a row
+        unsafe to keep, which is refused alone (``catalog.problems.assess``)."""
+        results: list[tuple[int, DatasetView | InvalidInput]] = []
+        kept: list[tuple[int, Assessment]] = []
+        for row, data, unread in rows:
+            try:
+                kept.append((row, assess(data, self.settings, actor, unread)))
+            except InvalidInput as exc:
+                results.append((row, exc))
+        state = "submitted" if submit else "draft"
+        with self.store.transaction() as session:
+            department = self._writable_department(session, actor, department_code)
+            for start in range(0, len(kept), REGISTER_BATCH):
+                batch = kept[start:start + REGISTER_BATCH]
+                items = [NewDataset(a.record, department.id, a.problems) for _, a in batch]
+                at = utcnow()
+                stored = create_datasets(session, actor, items, state=state,
+                                         action="dataset.import", note=note or "created",
+                                         fill_publisher=fill_own_publisher, duplicates="flag",
+                                         at=at)
+                for (row, _), item, result in zip(batch, items, stored, strict=True):
+                    if isinstance(result, InvalidInput):
+                        results.append((row, result))
+                        continue
+                    view = self._new_view(result, department, item.record,
+                                          starting_state(state, item.problems), at)
+                    view.problems = as_dicts(item.problems)
+                    results.append((row, view))
+        return sorted(results, key=lambda r: r[0])
 
     def _register_batches(self, session: Session, actor: Actor, department: Department,
                           rows: list[tuple[int, dict[str, Any]]], *, state: str,

@@ -24,6 +24,7 @@ from catalog.config import Settings
 from catalog.errors import InvalidInput, Message
 from catalog.messages import flatten
 from catalog.schemas import clean_record, load_record
+from vocab.concepts import security_rank
 from vocab.fields import RECORD_BY_NAME as BY_NAME
 
 ProblemKind = Literal["missing", "invalid", "unread", "rule", "possible_duplicate"]
@@ -35,6 +36,7 @@ KINDS: dict[str, Message] = {
     "possible_duplicate": Message("疑似重复", "possible duplicate"),
 }
 VALUE_LIMIT = 500
+UNCLASSIFIED = "312"   # 部门信息资源 / 其他部门: where a record without a classification is filed
 _MISSING = "Missing data for required field."
 _TOO_LONG = "Longer than maximum length"
 
@@ -107,6 +109,17 @@ def assess(data: Mapping[str, Any], settings: Settings, actor: Actor,
                 else:
                     problems.append(Problem(name, "invalid", message,
                                             _text(_value_at(data, name))))
+    if "security_level" not in record:
+        # kept at the most restricted level both the network and the actor allow, so nobody
+        # sees it who might not; the steward sets the real one (a problem: missing)
+        record["security_level"] = min((settings.security_ceiling, actor.clearance),
+                                       key=security_rank)
+        if not any(p.field == "security_level" for p in problems):
+            problems.append(Problem("security_level", "missing", Message(
+                "缺少密级，暂按本系统与登记人可保存的最高密级处理。", "No security level given: "
+                "kept at the most restricted level this system and its registrant allow.")))
+    if "classification" not in record:
+        record["classification"] = UNCLASSIFIED   # filed somewhere; the problem says so
     unsafe = rules.check(record, settings, actor, rules.UNSAFE)
     if unsafe:
         raise _unsafe(unsafe)

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from catalog.credit_code import valid_credit_code
+from catalog.problems import UNCLASSIFIED
 from catalog.resource_codes import CODE_PATTERN, check_code
 from vocab.concepts import scheme
 from vocab.fields import BY_NAME, SHARE_METHODS_BY_FORM, Kind
 
 # what a source that says nothing about a field gets, unless its config says otherwise
 DEFAULTS: dict[str, str] = {
-    "classification": "312",       # 部门信息资源 / 其他部门
+    "classification": UNCLASSIFIED,  # 部门信息资源 / 其他部门
     "share_type": "unconditional",
     "open_type": "open",
     "update_cycle": "irregular",

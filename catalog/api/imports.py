@@ -62,6 +62,10 @@ class ImportFormSchema(Schema):
                            metadata={"description": "administrators: the owning department"})
     submit = fields.Boolean(load_default=False,
                             metadata={"description": "提交审核 / submit every row for review"})
+    mode = fields.String(load_default="all", validate=validate.OneOf(("all", "keep")), metadata={
+        "description": "all: every row or none (422 lists the rows to fix); keep: keep and "
+                       "flag — every row stored, 待完善 with its problems where it lacks "
+                       "something; only rows unsafe to keep are refused"})
 
 
 class ImportedRowSchema(Schema):
@@ -69,11 +73,23 @@ class ImportedRowSchema(Schema):
     id = fields.String()
     resource_code = fields.String()
     title = fields.String()
+    problems = fields.Integer(metadata={"description": "kept as 待完善 with this many problems"})
+
+
+class RefusedRowSchema(Schema):
+    row = fields.Integer(allow_none=True)
+    field = fields.String()
+    sheet = fields.String()
+    zh = fields.String()
+    en = fields.String()
 
 
 class ImportResultSchema(Schema):
     created = fields.Integer()
+    flagged = fields.Integer(metadata={"description": "rows kept as 待完善"})
     items = fields.List(fields.Nested(ImportedRowSchema))
+    refused = fields.List(fields.Nested(RefusedRowSchema),
+                          metadata={"description": "keep mode: rows unsafe to keep, and why"})
     ignored_columns = fields.List(fields.String(),
                                   metadata={"description": "headers matching no field"})
 
@@ -88,7 +104,8 @@ def import_spreadsheet(form: dict[str, Any]) -> dict[str, Any]:
     data = read_upload(upload.stream)
     return spreadsheet.import_file(
         services().datasets, current_actor(), data, upload.filename or "",
-        department_code=form.get("department_code"), submit=form["submit"]).as_dict()
+        department_code=form.get("department_code"), submit=form["submit"],
+        keep=form["mode"] == "keep").as_dict()
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}

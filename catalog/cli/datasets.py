@@ -20,8 +20,12 @@ def dataset() -> None:
 @click.option("--department", "department_code", required=True,
               help="统一社会信用代码 of the department the rows belong to")
 @click.option("--submit", is_flag=True, help="Submit every row for review at once.")
+@click.option("--keep", is_flag=True,
+              help="Keep and flag: store every row, as 待完善 with its problems where it lacks "
+                   "something (only rows unsafe to keep are refused), instead of all or none.")
 @friendly_errors
-def dataset_import(data_dir: str | None, file: str, department_code: str, submit: bool) -> None:
+def dataset_import(data_dir: str | None, file: str, department_code: str, submit: bool,
+                   keep: bool) -> None:
     from pathlib import Path
 
     from catalog import spreadsheet
@@ -29,12 +33,19 @@ def dataset_import(data_dir: str | None, file: str, department_code: str, submit
     path = Path(file)
     with path.open("rb") as handle:   # streamed; the reader checks the size limit
         result = spreadsheet.import_file(_services(data_dir).datasets, SYSTEM, handle, path.name,
-                                         department_code=department_code, submit=submit)
+                                         department_code=department_code, submit=submit,
+                                         keep=keep)
     for column in result.ignored_columns:
         click.echo(f"忽略未识别的列 / ignored unknown column: {column}", err=True)
     for item in result.items:
-        click.echo(f"row {item.row}: {item.resource_code}  {item.title}")
-    click.echo(f"imported {result.created} datasets ({'submitted' if submit else 'drafts'})")
+        flag = f"  [待完善: {item.problems}]" if item.problems else ""
+        click.echo(f"row {item.row}: {item.resource_code}  {item.title}{flag}")
+    for problem in result.refused:
+        click.echo(f"row {problem.row}: refused — {problem.field}: {problem.message}", err=True)
+    click.echo(f"imported {result.created} datasets ({'submitted' if submit else 'drafts'})"
+               + (f", {result.flagged} to complete (待完善)" if keep else "")
+               + (f", {len({p.row for p in result.refused})} rows refused" if result.refused
+                  else ""))
 
 
 @dataset.command("todo", help="待完善: the datasets of a department that need completion, with "

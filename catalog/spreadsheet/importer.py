@@ -13,7 +13,7 @@ from catalog.spreadsheet.model import (
     _failed,
     _invalid,
 )
-from catalog.spreadsheet.reading import STRICT, SheetSource, read_sheet
+from catalog.spreadsheet.reading import LENIENT, STRICT, SheetSource, read_sheet
 
 
 def parse(source: SheetSource, filename: str = "", *, max_bytes: int | None = None) -> ParsedSheet:
@@ -34,12 +34,17 @@ def parse(source: SheetSource, filename: str = "", *, max_bytes: int | None = No
 
 def import_file(datasets: DatasetService, actor: Actor, source: SheetSource, filename: str = "",
                 *, department_code: str | None = None, submit: bool = False,
-                note: str = "") -> ImportResult:
+                note: str = "", keep: bool = False) -> ImportResult:
     """Read a spreadsheet and register every row, or none: raises InvalidInput on any problem.
-    A file larger than ``Settings.max_sheet_bytes`` is refused."""
+    ``keep``: keep and flag instead — every row is stored, as 待完善 with its problems where it
+    lacks or breaks something, but a row unsafe to keep (its security level), which is
+    refused alone. A file larger than ``Settings.max_sheet_bytes`` is refused."""
     if actor.role == "admin" and not department_code:  # else every row reports it
         raise field_error("department_code", "管理员导入时必须指定部门。",
                           "An administrator must name the department.")
+    if keep:
+        return _keep_and_flag(datasets, actor, source, filename,
+                              department_code=department_code, submit=submit, note=note)
     sheet = parse(source, filename, max_bytes=datasets.settings.max_sheet_bytes)
     if sheet.problems:
         problems = [*sheet.problems, *_validation_problems(datasets, actor, sheet)]
@@ -73,3 +78,23 @@ def _validation_problems(datasets: DatasetService, actor: Actor,
                 if name.split(".", 1)[0] not in bad:
                     problems.extend(Problem(row, name, m) for m in messages)
     return problems
+
+
+def _keep_and_flag(datasets: DatasetService, actor: Actor, source: SheetSource, filename: str,
+                   *, department_code: str | None, submit: bool, note: str) -> ImportResult:
+    with read_sheet(source, filename, policy=LENIENT,
+                    max_bytes=datasets.settings.max_sheet_bytes) as sheet:
+        rows = [(row.number, dict(row.record), dict(row.unread)) for row in sheet.rows]
+        ignored = list(sheet.ignored_columns)
+    stored = datasets.ingest_many(actor, rows, department_code=department_code, submit=submit,
+                                  note=note or "spreadsheet import (keep and flag)")
+    items, refused = [], []
+    for row, result in stored:
+        if isinstance(result, InvalidInput):
+            refused.extend(Problem(row, name, m) for name, messages in result.errors.items()
+                           for m in messages)
+        else:
+            items.append(ImportedRow(row, result.id, result.resource_code,
+                                     str(result.record.get("title") or ""),
+                                     len(result.problems)))
+    return ImportResult(items, ignored, refused)

@@ -43,6 +43,10 @@ class Problem:
         prefix = f"{self.sheet} " if self.sheet else ""
         return f"{prefix}row {self.row}: {self.field}"
 
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "sheet": self.sheet,
+                "zh": self.message.zh, "en": self.message.en}
+
 
 @dataclass
 class ParsedSheet:
@@ -60,23 +64,31 @@ class ImportedRow:
     id: str
     resource_code: str
     title: str
+    problems: int = 0          # kept as 待完善 with this many problems (keep-and-flag imports)
 
     def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, "id": self.id, "resource_code": self.resource_code,
-                "title": self.title}
+                "title": self.title, "problems": self.problems}
 
 
 @dataclass
 class ImportResult:
     items: list[ImportedRow]
     ignored_columns: list[str]
+    refused: list[Problem] = field(default_factory=list)   # keep-and-flag: rows unsafe to keep
 
     @property
     def created(self) -> int:
         return len(self.items)
 
+    @property
+    def flagged(self) -> int:
+        return sum(1 for item in self.items if item.problems)
+
     def as_dict(self) -> dict[str, Any]:
-        return {"created": self.created, "items": [item.as_dict() for item in self.items],
+        return {"created": self.created, "flagged": self.flagged,
+                "items": [item.as_dict() for item in self.items],
+                "refused": [p.as_dict() for p in self.refused],
                 "ignored_columns": list(self.ignored_columns)}
 
 

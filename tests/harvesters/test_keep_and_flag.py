@@ -128,3 +128,26 @@ def test_the_lifecycle_is_one_table():
                           ("published", "submit")):
         with pytest.raises(Conflict):
             lifecycle.next_state(state, action)
+
+
+def test_a_spreadsheet_import_offers_all_or_none_and_keep_and_flag(world, tmp_path):
+    """The real 淮南市 export has no 摘要 column: all-or-none refuses the file naming the rows;
+    keep-and-flag stores all 35 as 待完善 drafts, with the missing summary as their problem,
+    and the department's to-do list holds them."""
+    from catalog.errors import InvalidInput
+    from catalog.spreadsheet import import_file
+    from tests.harvesters.test_spreadsheet import portal_rows, write_csv
+
+    header, rows = portal_rows("anhui_huainan.json")
+    path = tmp_path / "huainan.csv"
+    write_csv(path, header, rows)
+    datasets = world.services.datasets
+    with pytest.raises(InvalidInput):
+        import_file(datasets, world.steward, path.read_bytes(), path.name)
+    assert count_datasets(world) == 0
+    result = import_file(datasets, world.steward, path.read_bytes(), path.name, keep=True)
+    assert result.created == 35 and result.flagged == 35 and not result.refused
+    todo = datasets.list(world.steward, state="incomplete", page_size=100)
+    assert todo.total == 35
+    assert all("description" in {p["field"] for p in v.problems} for v in todo.items)
+    assert datasets.list(world.staff, state="incomplete").total == 0   # drafts: their own
