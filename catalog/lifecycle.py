@@ -20,8 +20,13 @@ LABELS: dict[str, Message] = {
     "published": Message("已发布", "published"), "returned": Message("已退回", "returned"),
     "withdrawn": Message("已撤销", "withdrawn"), "incomplete": Message("待完善", "needs completion"),
 }
-ACTIONS = ("update", "submit", "publish", "return", "withdraw", "harvest", "harvest_flagged",
-           "harvest_withdraw")
+ACTIONS: dict[str, Message] = {
+    "update": Message("修改", "be changed"), "submit": Message("提交审核", "be submitted"),
+    "publish": Message("发布", "be published"), "return": Message("退回", "be returned"),
+    "withdraw": Message("撤销", "be withdrawn"), "harvest": Message("采集更新", "be harvested"),
+    "harvest_flagged": Message("采集更新", "be harvested"),
+    "harvest_withdraw": Message("撤销", "be withdrawn"),
+}
 _EDITABLE = ("draft", "submitted", "published", "returned", "withdrawn", "incomplete")
 
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -50,8 +55,9 @@ def next_state(state: str, action: str) -> str:
     found = TRANSITIONS.get((state, action))
     if found is None:
         label = LABELS.get(state, Message(state, state))
-        raise Conflict(Message(f"当前状态（{label.zh}）不能执行该操作（{action}）。",
-                               f"A dataset in state '{state}' cannot take '{action}'."))
+        verb = ACTIONS.get(action, Message(action, action))
+        raise Conflict(Message(f"当前状态（{label.zh}）不能{verb.zh}。",
+                               f"A dataset in state '{state}' cannot {verb.en}."))
     return found
 
 

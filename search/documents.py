@@ -53,7 +53,7 @@ class FacetSpec:
         return 0 < len(value) <= 100
 
 
-_PARAMETER = {"formats": "format"}
+_PARAMETER = {"formats": "format", "publisher_name": "publisher"}
 
 
 def _facet_of(f: Field) -> FacetSpec:

@@ -93,7 +93,7 @@ FIELDS: tuple[Field, ...] = (
       required=True, scheme="classification", facet=True,
       column_aliases=("资源分类", "所属分类", "分类", "所属领域", "主题分类")),
     F("publisher_name", K.TEXT, DCT.publisher, "信息资源提供方", "Provider", max_length=100,
-      searchable=True, column_aliases=("提供方", "数据提供方", "来源部门", "提供单位", "数源单位",
+      searchable=True, facet=True, column_aliases=("提供方", "数据提供方", "来源部门", "提供单位", "数源单位",
                                        "提供部门", "资源提供方", "所属部门")),
     F("publisher_code", K.CODE, DCT.publisher, "提供方代码", "Provider code", max_length=18,
       column_aliases=("提供方统一社会信用代码", "统一社会信用代码", "部门代码")),
