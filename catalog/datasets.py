@@ -6,6 +6,7 @@ outbox event in that transaction, and keeps every revision.
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -463,7 +464,7 @@ class DatasetService:
                     items.append(self._view(session, dataset, view))
             return Page(items, total, page, page_size)
 
-    def revisions(self, actor: Actor, dataset_id: str) -> list[RevisionView]:
+    def revisions(self, actor: Actor, dataset_id: str) -> builtins.list[RevisionView]:
         with self.store.reading() as session:
             dataset = session.get(Dataset, dataset_id) if _is_uuid(dataset_id) else None
             view = view_of(actor, dataset) if dataset else None
@@ -511,8 +512,8 @@ class DatasetService:
             raise duplicate_title(next(iter(held.values())))
 
     def _new_revision(self, session: Session, dataset: Dataset, actor: Actor,
-                      record: dict[str, Any], changed: list[str], note: str,
-                      problems: list[Problem]) -> None:
+                      record: dict[str, Any], changed: builtins.list[str], note: str,
+                      problems: builtins.list[Problem]) -> None:
         dataset.current_revision += 1
         title = str(record.get("title") or "")
         dataset.title = title[:200]

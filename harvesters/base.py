@@ -134,14 +134,22 @@ class JobContext(Protocol):
     """What the loop needs of the running job (``harvesters.run.JobRun``), and no more: the
     storage details stay behind these calls."""
 
-    spec: SourceSpec
-    full: bool
-    known: Mapping[str, Known]
-    tally: Tally
-    deadline: Deadline
-    normalizer: Normalizer
-    actor: Actor
-    settings: Settings
+    @property
+    def spec(self) -> SourceSpec: ...
+    @property
+    def full(self) -> bool: ...
+    @property
+    def known(self) -> Mapping[str, Known]: ...
+    @property
+    def tally(self) -> Tally: ...
+    @property
+    def deadline(self) -> Deadline: ...
+    @property
+    def normalizer(self) -> Normalizer: ...
+    @property
+    def actor(self) -> Actor: ...
+    @property
+    def settings(self) -> Settings: ...
 
     def unchanged(self, remote_id: str) -> None: ...
 

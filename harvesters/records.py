@@ -123,12 +123,12 @@ class RecordStore:
                                   action="dataset.harvest_create",
                                   note=f"harvest job {self.job_id}",
                                   fill_publisher=fill_harvest_publisher, duplicates="flag")
-        for position, result, item in zip(creating, created, new, strict=True):
+        for position, result, stored in zip(creating, created, new, strict=True):
             if isinstance(result, InvalidInput):
                 results[position] = result
                 continue
             provenance.append(self._provenance_row(items[position], result, primary=True))
-            results[position] = Stored("created", result, problems=item.problems)
+            results[position] = Stored("created", result, problems=stored.problems)
         insert_rows(session, HarvestProvenance, provenance)
         for position in alone:
             item = items[position]

@@ -88,7 +88,8 @@ def _keep_and_flag(datasets: DatasetService, actor: Actor, source: SheetSource, 
         ignored = list(sheet.ignored_columns)
     stored = datasets.ingest_many(actor, rows, department_code=department_code, submit=submit,
                                   note=note or "spreadsheet import (keep and flag)")
-    items, refused = [], []
+    items: list[ImportedRow] = []
+    refused: list[Problem] = []
     for row, result in stored:
         if isinstance(result, InvalidInput):
             refused.extend(Problem(row, name, m) for name, messages in result.errors.items()

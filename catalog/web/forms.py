@@ -143,6 +143,13 @@ def split_list(text: str) -> list[str]:
     return [part.strip() for part in _SEPARATORS.split(text) if part.strip()]
 
 
+def keep_unshown(previous: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    """The edited record with the values the form has no widget for (distributions, contact
+    points, translations … of ``vocab.fields.DCAT_FIELDS``) carried over from ``previous``."""
+    shown = {f.name for f in FIELDS}
+    return {**{k: v for k, v in previous.items() if k not in shown}, **record}
+
+
 def parse_dataset_form(form: MultiDict[str, str]) -> tuple[dict[str, Any], FormData]:
     """The record the service expects (empty inputs left out), and the values as typed."""
     record: dict[str, Any] = {}

@@ -37,6 +37,7 @@ from catalog.web.forms import (
     csrf_token,
     display_rows,
     form_from_record,
+    keep_unshown,
     parse_dataset_form,
     place_errors,
 )
@@ -435,7 +436,8 @@ def dataset_edit(dataset_id: str) -> Any:
     record, data = parse_dataset_form(request.form)
     submit = request.form.get("action") == "submit"
     try:
-        saved = services().datasets.update(actor, dataset_id, record, submit=submit,
+        saved = services().datasets.update(actor, dataset_id, keep_unshown(view.record, record),
+                                           submit=submit,
                                            note=request.form.get("note", "").strip())
     except InvalidInput as exc:
         return _form_page(view, data, place_errors(exc.errors), 422)

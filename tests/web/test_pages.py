@@ -370,3 +370,21 @@ def test_data_item_columns_use_their_own_labels(browser_as, world: World):
     assert "Data item name" in body and "Data item description" in body
     assert 'aria-label="Summary"' not in body
     assert "<template" in body and 'class="js-add-item"' in body
+
+
+def test_editing_in_the_form_keeps_what_the_form_does_not_show(browser_as, world: World):
+    """Distributions, contact points and the other DCAT values have no widget: a form edit
+    carries them over rather than dropping them."""
+    extra = {"distributions": [{"title": "全省常住人口 CSV",
+                                "access_url": "https://data.example.gov.cn/dl/pop.csv",
+                                "format": "CSV"}],
+             "contact_points": [{"name": "数据管理处", "email": "data@example.gov.cn"}],
+             "license": "http://www.opendefinition.org/licenses/cc-by"}
+    view = world.services.datasets.register(world.steward, {**record(), **extra})
+    steward = browser_as("steward")
+    shown = {k: v for k, v in view.record.items() if k not in extra}   # what the form posts
+    changed = form_pairs({**shown, "title": "全省常住人口基本信息（修订）"}, action="save")
+    assert steward.post(f"/datasets/{view.id}/edit", changed, form_page="/").status_code == 302
+    current = world.services.datasets.get(world.steward, view.id).record
+    assert current["title"].endswith("（修订）")
+    assert {k: current[k] for k in extra} == extra
