@@ -83,6 +83,7 @@ class Harvester(ABC):
     """Lists the remote records of one source and maps one record; nothing else."""
 
     type: ClassVar[str]
+    global_ids: ClassVar[bool] = True   # remote ids name a dataset beyond the source (IRI, id)
 
     def __init__(self, source: SourceSpec, fetcher: Fetcher):
         self.source = source

@@ -64,7 +64,12 @@ def load_known(session: Session, source_id: int) -> dict[str, Known]:
 
 
 class RecordStore:
-    def __init__(self, datasets: DatasetService, actor: Actor, source_id: int, job_id: int):
+    def __init__(self, datasets: DatasetService, actor: Actor, source_id: int, job_id: int,
+                 *, global_ids: bool = True):
+        """``global_ids``: the source's remote ids name a dataset anywhere (an IRI, a CKAN
+        id) and so match another source's record; a spreadsheet row's id (its title key) is
+        local to its file, and only its resource code matches."""
+        self.global_ids = global_ids
         self.datasets = datasets
         self.actor = actor
         self.source_id = source_id
@@ -146,7 +151,7 @@ class RecordStore:
     def _matches(self, session: Session,
                  items: list[Incoming]) -> list[tuple[str, str] | None]:
         """``_match`` for every item with two queries."""
-        keys = {k for item in items for k in (item.remote_id, *item.identifiers) if k}
+        keys = {k for item in items for k in self._keys(item.remote_id, item.identifiers)}
         first: dict[str, tuple[int, str, str]] = {}   # key -> (row id, dataset id, remote id)
         for row_id, dataset_id, remote_id, identifier in session.execute(
                 select(HarvestProvenance.id, HarvestProvenance.dataset_id,
@@ -164,7 +169,8 @@ class RecordStore:
             if codes else {}
         found: list[tuple[str, str] | None] = []
         for item in items:
-            rows = [first[k] for k in (item.remote_id, *item.identifiers) if k in first]
+            rows = [first[k] for k in self._keys(item.remote_id, item.identifiers)
+                    if k in first]
             code = item.record.get("resource_code")
             if rows:
                 _, dataset_id, remote_id = min(rows)
@@ -174,6 +180,10 @@ class RecordStore:
             else:
                 found.append(None)
         return found
+
+    def _keys(self, remote_id: str, identifiers: tuple[str, ...]) -> list[str]:
+        """What names the record beyond this source (see ``global_ids``)."""
+        return [k for k in ((remote_id,) if self.global_ids else ()) + identifiers if k]
 
     def _provenance_row(self, item: Incoming, dataset_id: str, *, primary: bool
                         ) -> dict[str, Any]:
@@ -216,7 +226,7 @@ class RecordStore:
 
     def _match(self, session: Session, remote_id: str, identifiers: tuple[str, ...],
                code: str | None) -> tuple[str, str] | None:
-        keys = [k for k in (remote_id, *identifiers) if k]
+        keys = self._keys(remote_id, identifiers)
         row = session.execute(select(HarvestProvenance.dataset_id, HarvestProvenance.remote_id)
                               .where(HarvestProvenance.source_id != self.source_id,
                                      or_(HarvestProvenance.remote_id.in_(keys),

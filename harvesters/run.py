@@ -95,7 +95,8 @@ class JobRun:
         ceiling = self.settings.security_ceiling
         self.actor = Actor(None, f"harvest:{self.spec.id}", "harvester", self.spec.department_id,
                            ceiling)
-        self.records = RecordStore(self.datasets, self.actor, self.spec.id, self.job_id)
+        self.records = RecordStore(self.datasets, self.actor, self.spec.id, self.job_id,
+                                   global_ids=self.harvesters[self.spec.type].global_ids)
         with self.store.transaction() as session:
             session.execute(update(HarvestJob).where(HarvestJob.id == self.job_id).values(
                 deadline_at=utcnow() + timedelta(seconds=limits.job_seconds)))

@@ -164,6 +164,19 @@ def test_resource_codes_identify_rows_and_dedup_across_sources(world, tmp_path):
     assert view.resource_code == "302001/000102"
 
 
+def test_rows_without_a_code_in_two_files_are_two_records_each(world, tmp_path):
+    """A row without a resource code is named by its title within its own file: the same
+    title in another department's file (another publisher) is another record, not a match."""
+    header = ["信息资源名称", "信息资源分类", "信息资源摘要", "提供单位", "更新周期"]
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    write_csv(first, header, [["工商_企业基本信息", "法人", "企业登记信息。", "六安市市场监督管理局", "每月"]])
+    write_csv(second, header, [["工商_企业基本信息", "法人", "企业登记信息。", "霍邱县市场监督管理局", "每月"]])
+    a = run(world, add_source(world, "spreadsheet", str(first)))
+    b = run(world, add_source(world, "spreadsheet", str(second)))
+    assert a["counts"]["created"] == 1 and b["counts"]["created"] == 1
+    assert count_datasets(world) == 2
+
+
 def test_missing_file_is_a_failed_job_that_changes_nothing(world, tmp_path):
     header, rows = portal_rows("anhui_anhui.json", 5)
     path = tmp_path / "gone.csv"
