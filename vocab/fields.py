@@ -48,7 +48,7 @@ VALUE_PATTERNS[Kind.LANGUAGE] = VALUE_PATTERNS[Kind.SELF] = VALUE_PATTERNS[Kind.
 LANGUAGE_TAG = re.compile(r"^(?:[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)?$")  # "" is untagged
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)   # identity: fields are constants, hashed in hot loops
 class Field:
     name: str
     kind: Kind
