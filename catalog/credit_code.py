@@ -15,6 +15,8 @@ a result of 31 is written as ``0``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _VALUE = {char: index for index, char in enumerate(ALPHABET)}
@@ -45,8 +47,11 @@ def valid_credit_code(code: object) -> bool:
 
     Upper case only, as printed on licences; the region code (positions 3-8) must be digits.
     """
-    if not isinstance(code, str) or len(code) != 18:
-        return False
+    return isinstance(code, str) and len(code) == 18 and _valid(code)
+
+
+@lru_cache(maxsize=8192)   # a harvest checks the same few hundred publishers' codes again
+def _valid(code: str) -> bool:
     if any(char not in _VALUE for char in code) or not code[2:8].isdigit():
         return False
     return credit_code_check_char(code[:17]) == code[17]
