@@ -52,6 +52,21 @@ PORTAL_COLUMNS: dict[str, tuple[str, ...]] = {
                  "label"),                                 # sichuan_aba
 }
 
+# the main sheet's columns for a dataset's contact point and its distribution (挂接资源: a
+# file or an interface), one of each a row: column "record field.sub-field" (``vocab.fields``
+# ``CONTACT_FIELDS`` / ``DISTRIBUTION_FIELDS``) -> its headers, the template's first. Real
+# exports give the provider's phone and e-mail (部门电话, orgEmail …; 联系方式 holds either:
+# an address with an @ is read as the e-mail)
+SUB_COLUMNS: dict[str, tuple[str, ...]] = {
+    "contact_points.name": ("联系人", "联系人姓名", "Contact name"),
+    "contact_points.phone": ("联系电话", "部门电话", "联系方式", "提供方联系方式", "技术支持电话",
+                             "orgPhone", "departmentContactTel", "Contact phone"),
+    "contact_points.email": ("联系邮箱", "电子邮箱", "部门邮箱", "邮箱", "邮箱地址", "技术支持邮箱",
+                             "orgEmail", "email", "Contact e-mail"),
+    "distributions.access_url": ("访问地址", "接口地址", "服务地址", "Access URL"),
+    "distributions.download_url": ("下载地址", "下载链接", "Download URL"),
+}
+
 # headers that mean something Mulu's field table has no field for: read as nothing (listed as
 # ignored columns in an import), never as an error
 _INDUSTRY = ("国民经济行业分类（GB/T 4754），不是信息资源分类；目录中没有行业字段 / the national "
@@ -59,16 +74,11 @@ _INDUSTRY = ("国民经济行业分类（GB/T 4754），不是信息资源分类
              "has no industry field")
 _VOLUME = ("数据量（条数、文件数）；目录中没有数据量字段 / data volume (rows, files); the catalog "
            "has no data-volume field")
-_CONTACT = ("提供部门的联系方式：联系人属于部门登记信息，不逐条记在数据集上 / the provider's contact: "
-            "contacts belong to the department register, not to each dataset")
 IGNORED_COLUMNS: dict[str, str] = {
     **dict.fromkeys(("所属行业", "行业名称", "行业分类", "行业类型", "数据行业", "国家主题分类",
                      "industry", "industryField", "industryCategory"), _INDUSTRY),
     **dict.fromkeys(("数据量", "数据条数", "数据容量", "资源记录数", "文件数", "dataNumSum",
                      "dataVolume"), _VOLUME),
-    **dict.fromkeys(("部门电话", "部门邮箱", "联系电话", "联系方式", "联系邮箱", "电子邮箱", "邮箱",
-                     "邮箱地址", "提供方联系方式", "技术支持电话", "技术支持邮箱", "orgPhone",
-                     "orgEmail", "email", "departmentContactTel"), _CONTACT),
 }
 
 # -- the 信息项 sheet ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from catalog.errors import InvalidInput, Message
-from catalog.spreadsheet.columns import IGNORED_COLUMNS, PORTAL_COLUMNS
+from catalog.spreadsheet.columns import IGNORED_COLUMNS, PORTAL_COLUMNS, SUB_COLUMNS
 from catalog.spreadsheet.model import (
     _FIELD_BY_NAME,
     _ITEM_FIELDS,
@@ -37,9 +37,18 @@ def main_column_names(f: Field) -> tuple[str, ...]:
     return (*f.columns, *PORTAL_COLUMNS.get(f.name, ()))
 
 
+def main_sheet_columns() -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(column name, its headers) of every main-sheet column: the fields', then the contact
+    point's and distribution's (``columns.SUB_COLUMNS``)."""
+    for f in FIELDS:
+        yield f.name, main_column_names(f)
+    yield from SUB_COLUMNS.items()
+
+
 @cache
 def _main_columns() -> dict[str, str]:
-    return {normalize_header(column): f.name for f in FIELDS for column in main_column_names(f)}
+    return {normalize_header(column): name for name, columns in main_sheet_columns()
+            for column in columns}
 
 
 @cache
@@ -47,8 +56,8 @@ def column_rank() -> dict[str, int]:
     """A header's place among its field's names (0 = the template's): when one file has two
     headers for one field, the lower rank wins."""
     ranks: dict[str, int] = {}
-    for f in FIELDS:
-        for rank, column in enumerate(main_column_names(f)):
+    for _name, columns in main_sheet_columns():
+        for rank, column in enumerate(columns):
             ranks.setdefault(normalize_header(column), rank)
     return ranks
 
@@ -89,7 +98,7 @@ def header_columns(extra: Mapping[str, str] | None = None) -> tuple[dict[str, st
     field name) comes first."""
     columns, rank = dict(_main_columns()), dict(column_rank())
     for header, name in (extra or {}).items():
-        if name in _FIELD_BY_NAME:
+        if name in _FIELD_BY_NAME or name in SUB_COLUMNS:
             columns[normalize_header(header)] = name
             rank[normalize_header(header)] = -1
     return columns, rank
@@ -146,6 +155,8 @@ def map_lenient(header: Sequence[Any], columns: dict[str, str], rank: dict[str, 
 
 
 def _label(name: str, lang: str = "zh") -> str:
+    if name in SUB_COLUMNS:
+        return SUB_COLUMNS[name][0] if lang == "zh" else SUB_COLUMNS[name][-1]
     f = _FIELD_BY_NAME.get(name) or _ITEM_FIELDS[name]
     return f.label_en if lang == "en" else f.label_zh
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from catalog.errors import FieldErrors, InvalidInput, Message
-from vocab.fields import DATA_ITEM_FIELDS, FIELDS
+from vocab.fields import DATA_ITEM_FIELDS, FIELDS, SUB_FIELDS, Field
 
 MAX_UNZIPPED_BYTES = 1024 ** 3   # an xlsx is a zip: refuse zip bombs (100,000 rows unpack to ~140 MB)
 HEADER_SCAN_ROWS = 5                     # a title row or two may precede the header
@@ -23,6 +23,32 @@ Row = tuple[int, Sequence[Any]]          # (row number as Excel shows it, cell v
 _FIELD_BY_NAME = {f.name: f for f in FIELDS}
 _ITEM_FIELDS = {f.name: f for f in DATA_ITEM_FIELDS}
 _TITLE = _FIELD_BY_NAME["title"]
+
+
+def column_field(name: str) -> Field:
+    """The field a main-sheet column is read as: an entry field ("title"), or a sub-field of
+    the record's one contact point or distribution ("contact_points.phone": see
+    ``columns.SUB_COLUMNS``)."""
+    if "." not in name:
+        return _FIELD_BY_NAME[name]
+    parent, sub = name.split(".", 1)
+    return next(f for f in SUB_FIELDS[parent] if f.name == sub)
+
+
+def nest(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with its "parent.sub" values gathered into one sub-record a parent
+    ("contact_points": [{"phone": …}]); a contact "phone" with an @ is its e-mail (real
+    exports' 联系方式 holds either)."""
+    subs: dict[str, dict[str, Any]] = {}
+    for name in [n for n in record if "." in n]:
+        parent, sub = name.split(".", 1)
+        subs.setdefault(parent, {})[sub] = record.pop(name)
+    contact = subs.get("contact_points", {})
+    if "@" in str(contact.get("phone", "")) and not contact.get("email"):
+        contact["email"] = contact.pop("phone")
+    for parent, sub_record in subs.items():
+        record[parent] = [sub_record, *record.get(parent, [])]
+    return record
 
 
 # -- results ---------------------------------------------------------------------------------

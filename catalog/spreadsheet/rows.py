@@ -26,8 +26,8 @@ from catalog.rules import title_key
 from catalog.spreadsheet.cells import cell_text, convert
 from catalog.spreadsheet.headers import HeaderMap
 from catalog.spreadsheet.items import ItemRow
-from catalog.spreadsheet.model import _FIELD_BY_NAME, Problem, Row, _file_error
-from catalog.spreadsheet.template import column_hint
+from catalog.spreadsheet.model import _FIELD_BY_NAME, Problem, Row, _file_error, column_field, nest
+from catalog.spreadsheet.template import main_column_hint
 from catalog.spreadsheet.values import format_names, is_placeholder, looks_like_formats
 from vocab.concepts import scheme
 
@@ -73,7 +73,7 @@ def is_data(number: int, header_row: int, cells: Mapping[str, Any]) -> bool:
 
 
 def _is_hint_row(cells: Mapping[str, Any]) -> bool:
-    return all(isinstance(v, str) and v.strip() == column_hint(_FIELD_BY_NAME[k]) and v.strip()
+    return all(isinstance(v, str) and v.strip() == main_column_hint(k) and v.strip()
                for k, v in cells.items())
 
 
@@ -145,12 +145,12 @@ def _strict(number: int, cells: Mapping[str, Any]) -> tuple[dict[str, Any], list
     record: dict[str, Any] = {}
     problems = []
     for name, value in cells.items():
-        converted, message = convert(_FIELD_BY_NAME[name], value)
+        converted, message = convert(column_field(name), value)
         if message is not None:
             problems.append(Problem(number, name, message))
         elif converted not in (None, "", []):
             record[name] = converted
-    return record, problems
+    return nest(record), problems
 
 
 def _lenient(cells: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -163,7 +163,7 @@ def _lenient(cells: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         if name == "formats":
             formats += format_names(text)
             continue
-        converted, message = convert(_FIELD_BY_NAME[name], value)
+        converted, message = convert(column_field(name), value)
         if message is None:
             if converted not in (None, "", []):
                 record[name] = converted
@@ -182,4 +182,4 @@ def _lenient(cells: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     if "open_type" not in record and open_type is not None:
         record["open_type"] = open_type.code       # 开放条件 holding the open type (柳州市)
         record.pop("open_condition")
-    return record, unread
+    return nest(record), unread

@@ -6,12 +6,14 @@ import csv
 import io
 from typing import Any
 
+from catalog.spreadsheet.columns import SUB_COLUMNS
 from catalog.spreadsheet.model import (
     _FIELD_BY_NAME,
     _TITLE,
     ITEMS_SHEET,
     LISTS_SHEET,
     MAIN_SHEET,
+    column_field,
 )
 from vocab.concepts import scheme
 from vocab.fields import DATA_ITEM_FIELDS, FIELDS, Field, Kind
@@ -37,6 +39,9 @@ EXAMPLE: dict[str, Any] = {
     "modified": "2024-06-30",
     "security_level": "public",
     "keywords": ["市场主体", "企业登记"],
+    "contact_points": [{"name": "数据资源处", "phone": "0551-62000000",
+                        "email": "data@amr.example.gov.cn"}],
+    "distributions": [{"access_url": "https://data.example.gov.cn/api/market-entities"}],
 }
 
 
@@ -83,13 +88,29 @@ def render_cell(f: Field, value: Any) -> str:
 
 
 def render_row(record: dict[str, Any]) -> list[str]:
-    return [render_cell(f, record.get(f.name)) for f in FIELDS]
+    """A record as a main-sheet row: its fields, then its first contact point and
+    distribution (``columns.SUB_COLUMNS``)."""
+    cells = [render_cell(f, record.get(f.name)) for f in FIELDS]
+    for name in SUB_COLUMNS:
+        parent, sub = name.split(".", 1)
+        first = (record.get(parent) or [{}])[0]
+        cells.append(render_cell(column_field(name), first.get(sub)))
+    return cells
 
 
 def template_rows() -> list[list[str]]:
     """Header, hints, example: the template's first three rows."""
-    return [[header_label(f) for f in FIELDS], [column_hint(f) for f in FIELDS],
+    return [[header_label(f) for f in FIELDS] + [columns[0] for columns in SUB_COLUMNS.values()],
+            [main_column_hint(name) for name in (*(f.name for f in FIELDS), *SUB_COLUMNS)],
             render_row(EXAMPLE)]
+
+
+def main_column_hint(name: str) -> str:
+    """The fill-in hint under a main-sheet column (a field's, or a contact point's or
+    distribution's)."""
+    if "." in name:
+        return "一行一个；更多的请在表单或接口中添加"
+    return column_hint(_FIELD_BY_NAME[name])
 
 
 def template_csv() -> bytes:

@@ -21,6 +21,7 @@ from catalog.db import Dataset
 from catalog.errors import InvalidInput
 from catalog.services import Services
 from catalog.spreadsheet import import_file, normalize_header, parse, template_csv, template_xlsx
+from catalog.spreadsheet.columns import SUB_COLUMNS
 from catalog.store import Store
 from tests.factories import PUBLIC_SECURITY, build_world
 from vocab.fields import FIELDS
@@ -84,7 +85,7 @@ def test_template_xlsx_round_trip(world):
     sheet = workbook.worksheets[0]
     headers = [c.value for c in sheet[1]]
     assert headers[0] == "信息资源名称*" and "信息资源代码" in headers and "共享类型*" in headers
-    assert len(headers) == len(FIELDS)
+    assert len(headers) == len(FIELDS) + len(SUB_COLUMNS)   # + one contact, one distribution
     hints = dict(zip(headers, (c.value for c in sheet[2]), strict=True))
     assert "无条件共享" in hints["共享类型*"] and "2024-06-30" in hints["发布日期"]
     validated = {str(v.sqref).split(":")[0].rstrip("0123456789") for v in

@@ -136,12 +136,13 @@ def test_portal_headers_in_the_import():
     out = io.StringIO()
     out.write(",".join(header) + "\n" + ",".join(values) + "\n")
     sheet = parse(out.getvalue().encode("gb18030"), "fuzhou.csv")
-    assert sheet.ignored_columns == ["联系方式"]
-    assert sheet.records[0][1] == {
+    assert sheet.ignored_columns == []
+    assert sheet.records[0][1] == {    # 联系方式: the provider's contact point
         "title": "福州市城区管道天然气价格表", "description": "城区管道天然气价格", "open_type": "open",
         "issued": "2020-07-20", "resource_form": "spreadsheet",
         "publisher_name": "福州市发展和改革委员会", "classification": "206",
-        "update_cycle": "semiannual", "security_level": "public", "share_type": "unconditional"}
+        "update_cycle": "semiannual", "security_level": "public", "share_type": "unconditional",
+        "contact_points": [{"phone": "0591-83366690"}]}
 
 
 @pytest.mark.parametrize(("text", "code"), [

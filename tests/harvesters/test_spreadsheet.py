@@ -177,6 +177,28 @@ def test_rows_without_a_code_in_two_files_are_two_records_each(world, tmp_path):
     assert count_datasets(world) == 2
 
 
+def test_the_providers_phone_and_e_mail_are_the_contact_point(world, tmp_path):
+    """福州市 gives a phone in 联系方式, 厦门市 an e-mail there, 阿坝州 orgPhone and orgEmail:
+    each becomes the dataset's contact point (vcard), not an ignored column."""
+    from tests.harvesters import corpus_samples
+
+    found = {}
+    for name in ("fujian_fuzhou.json", "fujian_xiamen.json", "sichuan_aba.json"):
+        rows = corpus_samples.load(name)[:2]
+        header = list(rows[0])
+        path = tmp_path / name.replace(".json", ".csv")
+        write_csv(path, header, [[str(r.get(h, "")) for h in header] for r in rows])
+        assert run(world, add_source(world, "spreadsheet", str(path)))["counts"]["created"] == 2
+        found[name] = rows[0]
+    records = [world.services.datasets.get(world.admin, d.id).record
+               for d in datasets(world).values()]
+    contacts = [c for r in records for c in r.get("contact_points", [])]
+    assert {"phone": found["fujian_fuzhou.json"]["联系方式"].strip()} in contacts
+    assert {"email": found["fujian_xiamen.json"]["联系方式"]} in contacts
+    assert {"phone": found["sichuan_aba.json"]["orgPhone"],
+            "email": found["sichuan_aba.json"]["orgEmail"]} in contacts
+
+
 def test_missing_file_is_a_failed_job_that_changes_nothing(world, tmp_path):
     header, rows = portal_rows("anhui_anhui.json", 5)
     path = tmp_path / "gone.csv"
