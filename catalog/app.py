@@ -63,5 +63,5 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Flask:
     from catalog.api import bodies
 
     bodies.install(app, api)
-    http_headers.install(app, store.settings)
+    http_headers.install(app, settings)
     return app

@@ -33,12 +33,12 @@ def password_problems(password: str, username: str) -> list[Message]:
         return [Message(f"密码最多 {MAX_LENGTH} 位。",
                         f"A password has at most {MAX_LENGTH} characters.")]
     lowered = password.lower()
+    stem = lowered.rstrip(_TRAILING)
     name = username.lower()
-    if name and (lowered == name or (len(name) >= 3 and name in lowered
-                                     and len(lowered) - len(name) < MIN_LENGTH // 2)):
+    if name and (name in (lowered, stem) or (len(name) >= 3 and name in lowered
+                                             and len(lowered) - len(name) < MIN_LENGTH // 2)):
         return [Message("密码不能是用户名或以用户名为主。",
                         "A password may not be (mostly) the username.")]
-    stem = lowered.rstrip(_TRAILING)
     if lowered in common_passwords() or (len(stem) >= 4 and stem in common_passwords()):
         return [Message("这是常见密码，容易被猜中，请换一个。",
                         "This is a common password, easy to guess; choose another.")]
