@@ -64,4 +64,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Flask:
 
     bodies.install(app, api)
     http_headers.install(app, settings)
+    if settings.proxy_hops:  # the client's address (login throttling) and scheme, as forwarded
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
+                                x_proto=settings.proxy_hops)
     return app

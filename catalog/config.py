@@ -37,6 +37,8 @@ class Settings:
     session_idle_minutes: int = 30
     session_max_hours: int = 12
     session_cookie_secure: bool = False
+    behind_tls: bool = False  # MULU_BASE_URL is https: browsers reach Mulu over TLS
+    proxy_hops: int = 0
     login_lock_failures: int = 10
     login_address_lock_failures: int = 50
     login_lock_minutes: int = 15
@@ -61,6 +63,8 @@ class Settings:
                                   "however busy (default 12)",
         "MULU_SESSION_COOKIE_SECURE": "send the session cookie over HTTPS only: true or false "
                                       "(default: true when MULU_BASE_URL is https)",
+        "MULU_PROXY_HOPS": "reverse proxies in front of Mulu whose X-Forwarded-For and "
+                           "X-Forwarded-Proto are trusted (default 0: none)",
         "MULU_LOGIN_LOCK_FAILURES": "failed sign-ins in a row that lock an account for "
                                     "MULU_LOGIN_LOCK_MINUTES (default 10; delays grow before)",
         "MULU_LOGIN_ADDRESS_LOCK_FAILURES": "failed sign-ins from one address that lock the "
@@ -73,11 +77,6 @@ class Settings:
     def security_ceiling(self) -> str:
         """The highest security level this deployment's network may hold (涉密不上网)."""
         return network_ceiling(self.network)
-
-    @property
-    def served_over_tls(self) -> bool:
-        """The public address is https: the site is reached over TLS (HSTS, Secure cookies)."""
-        return is_https(self.public_base_url)
 
     @property
     def store_backend(self) -> str:
@@ -121,6 +120,8 @@ def load_settings(env: Mapping[str, str] | None = None, data_dir: str | Path | N
         session_max_hours=_int_setting(env, "MULU_SESSION_MAX_HOURS", 12, 1, 24 * 30),
         session_cookie_secure=_bool_setting(env, "MULU_SESSION_COOKIE_SECURE",
                                             is_https(base_url)),
+        behind_tls=is_https(base_url),
+        proxy_hops=_int_setting(env, "MULU_PROXY_HOPS", 0, 0, 5),
         login_lock_failures=_int_setting(env, "MULU_LOGIN_LOCK_FAILURES", 10, 3, 1000),
         login_address_lock_failures=_int_setting(env, "MULU_LOGIN_ADDRESS_LOCK_FAILURES", 50,
                                                  3, 100_000),

@@ -26,6 +26,6 @@ def install(app: Flask, settings: Settings) -> None:
     def _security_headers(response: Response) -> Response:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.is_secure or settings.served_over_tls:
+        if request.is_secure or settings.behind_tls:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response

@@ -72,9 +72,11 @@ def _delay(failures: int, limit: Limits) -> timedelta:
 
 def _refusal(row: LoginThrottle, now: datetime) -> TooManyAttempts | None:
     """Why this row refuses an attempt at ``now``, if it does."""
-    locked = row.locked_until and as_utc(row.locked_until) > now
-    until = as_utc(row.locked_until) if locked else \
-        as_utc(row.next_attempt_at) if row.next_attempt_at else None
+    locked = row.locked_until is not None and as_utc(row.locked_until) > now
+    if row.locked_until is not None and locked:
+        until: datetime | None = as_utc(row.locked_until)
+    else:
+        until = as_utc(row.next_attempt_at) if row.next_attempt_at else None
     if until is None or until <= now:
         return None
     wait = max(1, math.ceil((until - now).total_seconds()))

@@ -5,6 +5,7 @@ on the server, security headers, bounded integer ids, token bookkeeping."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -115,13 +116,14 @@ def test_bearer_calls_need_no_csrf_header(api_world: ApiWorld) -> None:
     assert response.status_code == 201
 
 
-@pytest.mark.parametrize("body", [
-    {"data": {"name": "x"}},
-    {"data": '{"name": "x"}', "content_type": "text/plain"},
-    {"data": {"name": "x", "f": (io.BytesIO(b"x"), "f.txt")},
-     "content_type": "multipart/form-data"},
-])
-def test_json_operations_refuse_other_bodies(api_world: ApiWorld, body: dict[str, Any]) -> None:
+@pytest.mark.parametrize("kind", ["form", "text/plain", "multipart"])
+def test_json_operations_refuse_other_bodies(api_world: ApiWorld, kind: str) -> None:
+    bodies: dict[str, dict[str, Any]] = {
+        "form": {"data": {"name": "x"}},
+        "text/plain": {"data": '{"name": "x"}', "content_type": "text/plain"},
+        "multipart": {"data": {"name": "x", "f": (io.BytesIO(b"x"), "f.txt")},
+                      "content_type": "multipart/form-data"}}
+    body = bodies[kind]
     before = store_snapshot(api_world.store)
     response = api_world.client("admin").post("/api/tokens", **body)
     assert response.status_code == 415, response.get_data(as_text=True)
@@ -268,11 +270,7 @@ def test_idle_and_absolute_timeouts(api_world: ApiWorld, clock: Clock) -> None:
 
 def test_secure_cookie_flag(api_world: ApiWorld, tmp_path: Any) -> None:
     def cookie_header(**env: str) -> str:
-        settings = load_settings({"MULU_DATA_DIR": str(tmp_path), "MULU_SECRET_KEY": "k",
-                                  **env}).with_overrides(
-            database_url=api_world.store.settings.database_url)
-        app = create_app(settings, store=api_world.store)
-        client = app.test_client()
+        client = app_with(api_world, tmp_path, **env).test_client()
         token = CSRF_FIELD.search(client.get("/login").get_data(as_text=True))
         assert token
         response = client.post("/login", data={"username": "staff",
@@ -316,9 +314,32 @@ def test_security_headers_on_every_response(api_world: ApiWorld) -> None:
     assert "Content-Security-Policy" in posted.headers and posted.status_code == 401
 
 
-def test_hsts_behind_tls(api_world: ApiWorld) -> None:
+def app_with(api_world: ApiWorld, tmp_path: Any, **env: str) -> Flask:
+    """The app over the same store, configured from ``env``."""
+    settings = load_settings({"MULU_DATA_DIR": str(tmp_path), "MULU_SECRET_KEY": "k", **env})
+    return create_app(settings.with_overrides(database_url=api_world.store.settings.database_url),
+                      store=api_world.store)
+
+
+def test_hsts_behind_tls(api_world: ApiWorld, tmp_path: Any) -> None:
     secure = api_world.app.test_client().get("/", base_url="https://mulu.example")
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+    # TLS ends at a proxy in front: the https public address says so
+    proxied = app_with(api_world, tmp_path, MULU_BASE_URL="https://mulu.ah.gov.cn")
+    assert "Strict-Transport-Security" in proxied.test_client().get("/api/health").headers
+
+
+def test_forwarded_address_is_throttled_only_through_trusted_proxies(api_world: ApiWorld,
+                                                                     tmp_path: Any) -> None:
+    forwarded = {"X-Forwarded-For": "198.51.100.1"}
+    for app in (api_world.app, app_with(api_world, tmp_path, MULU_PROXY_HOPS="1")):
+        client = app.test_client()
+        token = CSRF_FIELD.search(client.get("/login").get_data(as_text=True))
+        assert token
+        client.post("/login", headers=forwarded, data={
+            "username": "staff", "password": "wrong-password-x", "csrf_token": token.group(1)})
+    addresses = [json.loads(detail)["address"] for _id, detail in failures(api_world)]
+    assert addresses == ["127.0.0.1", "198.51.100.1"]
 
 
 INLINE = (re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I), re.compile(r"<style", re.I),
@@ -362,21 +383,21 @@ def test_every_integer_path_id_past_the_store_range_is_404(api_world: ApiWorld) 
             "/api/harvest/sources/<int:source_id>", "/api/inbox/<int:notification_id>/read",
             "/api/harvest/sources/<int:source_id>/review",
             "/api/organizations/<int:organization_id>/link"} <= rules
-    for rule in api_world.app.url_map.iter_rules():
-        for converter in rule._converters.values():
-            if isinstance(converter, IntegerConverter):  # one rule for every route
-                assert type(converter).__name__ == "StoreIdConverter", rule.rule
     limit = 2 ** 31 - 1 if api_world.store.settings.store_backend == "postgresql" \
         else 2 ** 63 - 1
     admin = api_world.client("admin")
     for method, rule in routes:
         for value in (str(limit), str(limit + 1), str(2 ** 63), str(10 ** 30), "9" * 5000):
             path = re.sub(r"<int:[^>]+>", value, rule)
-            kwargs = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
+            kwargs: dict[str, Any] = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
             response = admin.open(method, path, **kwargs)
             assert_no_traceback(response)
             expected = (404, 422) if value == str(limit) else (404,)
             assert response.status_code in expected, (method, rule, value, response.status_code)
+    for served in api_world.app.url_map.iter_rules():
+        for converter in served._converters.values():
+            if isinstance(converter, IntegerConverter):  # one rule for every route
+                assert type(converter).__name__ == "StoreIdConverter", served.rule
 
 
 def test_the_spec_states_the_bound(api_world: ApiWorld) -> None:

@@ -12,6 +12,7 @@
     var words = {department: list.dataset.wordDepartment, title: list.dataset.wordTitle};
     var detail = list.dataset.detailUrl;
     var search = list.dataset.searchUrl;
+    var suggest = list.dataset.suggestUrl;
     function hide() { list.hidden = true; list.textContent = ""; }
     function show(items) {
       list.textContent = "";
@@ -33,7 +34,7 @@
       var prefix = input.value.trim();
       if (!prefix || prefix.length > 50) { hide(); return; }
       asked = prefix;
-      fetch("/api/search/suggest?limit=8&prefix=" + encodeURIComponent(prefix), {credentials: "same-origin"})
+      fetch(suggest + "?limit=8&prefix=" + encodeURIComponent(prefix), {credentials: "same-origin"})
         .then(function (r) { return r.ok ? r.json() : {suggestions: []}; })
         .then(function (body) { if (asked === prefix) { show(body.suggestions || []); } })
         .catch(hide);
