@@ -412,7 +412,7 @@ def test_a_same_site_page_cannot_write_through_the_api(page: Any, shots: Shots,
         'value="planted"></form>')
     for form in forms:
         html = f"<!doctype html>{form}<script>document.forms[0].submit()</script>"
-        page.route(attacker, lambda route, body=html: route.fulfill(
+        page.route(attacker, lambda route, _request, body=html: route.fulfill(
             status=200, content_type="text/html", body=body))
         with page.expect_response(lambda r: r.url.endswith("/api/tokens")) as posted:
             page.goto(attacker)
