@@ -175,7 +175,7 @@ class AccountService:
         with self.store.transaction() as session:
             user = session.get(User, found.id) if found else None
             if right and user is not None and user.active:
-                login_throttle.succeeded(session, attempt)
+                login_throttle.succeeded(session, self.settings, attempt, now)
                 actor = self._actor(user)
                 audit.record(session, actor, "user.login", "user", user.username)
                 return actor
@@ -208,7 +208,8 @@ class AccountService:
         """A new browser session for a signed-in actor; the key for the cookie."""
         assert actor.user_id is not None
         with self.store.transaction() as session:
-            return login_sessions.open_session(session, actor.user_id, self.clock())
+            return login_sessions.open_session(session, self.settings, actor.user_id,
+                                              self.clock())
 
     def actor_for_session(self, key: str) -> Actor | None:
         """The actor of a live session key; None when it ended, expired or never was."""

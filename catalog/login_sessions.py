@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from catalog.config import Settings
@@ -27,8 +27,13 @@ def touch_due(last: datetime | None, now: datetime) -> bool:
     return last is None or now - as_utc(last) >= TOUCH_INTERVAL
 
 
-def open_session(session: Session, user_id: int, now: datetime) -> str:
-    """A new session of ``user_id``; returns the key for the cookie (stored only as digest)."""
+def open_session(session: Session, settings: Settings, user_id: int, now: datetime) -> str:
+    """A new session of ``user_id``; returns the key for the cookie (stored only as digest).
+    The user's ended and expired sessions are removed, so the table stays small."""
+    oldest = now - timedelta(hours=settings.session_max_hours)
+    session.execute(delete(UserSession).where(
+        UserSession.user_id == user_id,
+        or_(UserSession.revoked_at.is_not(None), UserSession.created_at < oldest)))
     key = secrets.token_urlsafe(32)
     session.add(UserSession(user_id=user_id, key_hash=token_digest(key), created_at=now,
                             last_seen_at=now))

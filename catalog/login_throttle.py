@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -138,8 +138,13 @@ def reserve(session: Session, settings: Settings, attempt: Attempt, now: datetim
     return Reserved(failures, locked)
 
 
-def succeeded(session: Session, attempt: Attempt) -> None:
-    """A right password: the account starts over, the address gets its attempt back."""
+def succeeded(session: Session, settings: Settings, attempt: Attempt, now: datetime) -> None:
+    """A right password: the account starts over, the address gets its attempt back; rows
+    whose failures are forgotten anyway (names an attacker made up) are removed."""
+    forgotten = now - timedelta(minutes=settings.login_lock_minutes)
+    session.execute(delete(LoginThrottle).where(
+        LoginThrottle.last_failure_at < forgotten,
+        or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now)))
     for scope, key in attempt.keys():
         row = _locked_row(session, scope, key)
         if scope == "account":

@@ -232,6 +232,12 @@ def test_a_saved_cookie_no_longer_answers_after_logout(api_world: ApiWorld) -> N
     assert token
     assert browser.post("/logout", data={"csrf_token": token.group(1)}).status_code == 302
     assert replay(api_world.app, cookie).get("/api/me").status_code == 401
+    signed_in(api_world.app, "steward")  # the ended session's row goes with the next sign-in
+    with api_world.store.engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT s.revoked_at FROM user_sessions s JOIN users u ON u.id = s.user_id "
+            "WHERE u.username = 'steward'")).all()
+    assert [tuple(r) for r in rows] == [(None,)]
 
 
 @pytest.mark.parametrize("change", [{"password": "a-new-steward-pw-7"}, {"role": "staff"},
