@@ -189,11 +189,7 @@ def test_many_accounts_from_one_address_lock_the_address(api_world: ApiWorld,
         assert response.status_code == 401, n
     assert sign_in(api_world.app, "steward", address="203.0.113.9")[1].status_code == 429
     assert sign_in(api_world.app, "steward", address="203.0.113.10")[1].status_code == 302
-    runner = CliRunner()
-    result = runner.invoke(main, ["user", "unlock", "steward", "--address", "203.0.113.9",
-                                  "--data-dir", str(api_world.store.settings.data_dir)],
-                           env={"MULU_DATABASE_URL": api_world.store.settings.database_url,
-                                "MULU_SEARCH_URL": "", "MULU_DATA_DIR": ""})
+    result = cli(api_world, "user", "unlock", "steward", "--address", "203.0.113.9")
     assert result.exit_code == 0, result.output
     assert "unlocked steward" in result.output
     assert sign_in(api_world.app, "steward", address="203.0.113.9")[1].status_code == 302
@@ -444,3 +440,33 @@ def test_token_use_writes_last_used_at_at_most_once_a_minute(api_world: ApiWorld
         stored = connection.execute(text(
             "SELECT last_used_at FROM api_tokens WHERE last_used_at IS NOT NULL")).scalars().all()
     assert len(stored) == 1
+
+
+def cli(api_world: ApiWorld, *args: str, input: str | None = None) -> Any:
+    settings = api_world.store.settings
+    return CliRunner().invoke(main, [*args, "--data-dir", str(settings.data_dir)], input=input,
+                              env={"MULU_DATABASE_URL": settings.database_url,
+                                   "MULU_SEARCH_URL": "", "MULU_DATA_DIR": ""})
+
+
+def test_cli_user_edit_ends_sessions_and_follows_the_policy(api_world: ApiWorld) -> None:
+    browser = signed_in(api_world.app, "steward")
+    weak = cli(api_world, "user", "edit", "steward", "--set-password",
+               input="password1\npassword1\n")
+    assert weak.exit_code == 2 and "at least 10 characters" in weak.output
+    assert browser.get("/api/me").status_code == 200  # nothing changed
+    changed = cli(api_world, "user", "edit", "steward", "--role", "staff")
+    assert changed.exit_code == 0, changed.output
+    assert browser.get("/api/me").status_code == 401
+    assert cli(api_world, "user", "edit", "steward").exit_code == 2  # nothing to change
+
+
+def test_settings_refuse_unusable_values() -> None:
+    from catalog.config import ConfigError
+
+    for name, value in (("MULU_SESSION_COOKIE_SECURE", "maybe"),
+                        ("MULU_SESSION_IDLE_MINUTES", "0"), ("MULU_LOGIN_LOCK_FAILURES", "2"),
+                        ("MULU_PROXY_HOPS", "x")):
+        with pytest.raises(ConfigError, match=name):
+            load_settings({"MULU_DATA_DIR": "/tmp/x", name: value})
+    assert load_settings({"MULU_DATA_DIR": "/tmp/x"}).session_cookie_secure is False
