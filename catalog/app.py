@@ -7,7 +7,7 @@ import logging
 from flask import Flask
 from flask_smorest import Api
 
-from catalog import errors_http
+from catalog import errors_http, http_headers, path_ids
 from catalog.config import Settings, ensure_secret_key
 from catalog.services import Services
 from catalog.store import Store
@@ -31,6 +31,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         JSON_AS_ASCII=False,
         API_TITLE="Mulu 政务信息资源目录 API",
         API_VERSION="1",
@@ -43,6 +44,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     store = store or Store.open(settings)
     app.extensions["mulu"] = Services.build(store)
+    path_ids.install(app, store.settings.store_backend)  # before any route is added
     logging.getLogger("mulu").setLevel(logging.INFO)
 
     api = MuluApi(app)
@@ -58,4 +60,13 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Flask:
 
     register_web(app)
     errors_http.install(app)
+    from catalog.api import bodies
+
+    bodies.install(app, api)
+    http_headers.install(app, settings)
+    if settings.proxy_hops:  # the client's address (login throttling) and scheme, as forwarded
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
+                                x_proto=settings.proxy_hops)
     return app

@@ -34,6 +34,14 @@ class Settings:
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = "mulu@localhost"
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    session_cookie_secure: bool = False
+    behind_tls: bool = False  # MULU_BASE_URL is https: browsers reach Mulu over TLS
+    proxy_hops: int = 0
+    login_lock_failures: int = 10
+    login_address_lock_failures: int = 50
+    login_lock_minutes: int = 15
 
     HELP = {
         "MULU_DATA_DIR": "where the embedded store, index and uploads live (default ./mulu-data)",
@@ -49,6 +57,20 @@ class Settings:
         "MULU_SMTP_HOST": "SMTP server for notification e-mail (empty: in-app inbox only)",
         "MULU_SMTP_PORT": "port of MULU_SMTP_HOST (default 25)",
         "MULU_SMTP_FROM": "sender address of notification e-mail (default mulu@localhost)",
+        "MULU_SESSION_IDLE_MINUTES": "a signed-in session ends after this many minutes without "
+                                     "a request (default 30)",
+        "MULU_SESSION_MAX_HOURS": "a signed-in session ends this many hours after sign-in, "
+                                  "however busy (default 12)",
+        "MULU_SESSION_COOKIE_SECURE": "send the session cookie over HTTPS only: true or false "
+                                      "(default: true when MULU_BASE_URL is https)",
+        "MULU_PROXY_HOPS": "reverse proxies in front of Mulu whose X-Forwarded-For and "
+                           "X-Forwarded-Proto are trusted (default 0: none)",
+        "MULU_LOGIN_LOCK_FAILURES": "failed sign-ins in a row that lock an account for "
+                                    "MULU_LOGIN_LOCK_MINUTES (default 10; delays grow before)",
+        "MULU_LOGIN_ADDRESS_LOCK_FAILURES": "failed sign-ins from one address that lock the "
+                                            "address (default 50)",
+        "MULU_LOGIN_LOCK_MINUTES": "how long a lock lasts, and how long failures are "
+                                   "remembered (default 15)",
     }
 
     @property
@@ -79,6 +101,7 @@ def load_settings(env: Mapping[str, str] | None = None, data_dir: str | Path | N
     if search_url and not search_url.startswith(("http://", "https://")):
         raise ConfigError(f"MULU_SEARCH_URL must be empty or an http(s) address, not {search_url!r}")
     database_url = env.get("MULU_DATABASE_URL", "").strip() or f"sqlite:///{directory / 'mulu.db'}"
+    base_url = env.get("MULU_BASE_URL", "http://127.0.0.1:5000").strip().rstrip("/")
     assert scheme("network").lookup(network) is not None
     return Settings(
         data_dir=directory,
@@ -86,13 +109,23 @@ def load_settings(env: Mapping[str, str] | None = None, data_dir: str | Path | N
         search_url=search_url,
         network=network,
         secret_key=env.get("MULU_SECRET_KEY", ""),
-        public_base_url=env.get("MULU_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        public_base_url=base_url,
         max_sheet_bytes=_int_setting(env, "MULU_MAX_SHEET_BYTES", DEFAULT_MAX_SHEET_BYTES,
                                      64 * 1024, 1024 ** 3),
         sharing_deadline_days=_int_setting(env, "MULU_SHARING_DEADLINE_DAYS", 10, 1, 60),
         smtp_host=env.get("MULU_SMTP_HOST", "").strip(),
         smtp_port=_int_setting(env, "MULU_SMTP_PORT", 25, 1, 65535),
         smtp_from=env.get("MULU_SMTP_FROM", "").strip() or "mulu@localhost",
+        session_idle_minutes=_int_setting(env, "MULU_SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
+        session_max_hours=_int_setting(env, "MULU_SESSION_MAX_HOURS", 12, 1, 24 * 30),
+        session_cookie_secure=_bool_setting(env, "MULU_SESSION_COOKIE_SECURE",
+                                            is_https(base_url)),
+        behind_tls=is_https(base_url),
+        proxy_hops=_int_setting(env, "MULU_PROXY_HOPS", 0, 0, 5),
+        login_lock_failures=_int_setting(env, "MULU_LOGIN_LOCK_FAILURES", 10, 3, 1000),
+        login_address_lock_failures=_int_setting(env, "MULU_LOGIN_ADDRESS_LOCK_FAILURES", 50,
+                                                 3, 100_000),
+        login_lock_minutes=_int_setting(env, "MULU_LOGIN_LOCK_MINUTES", 15, 1, 24 * 60),
     )
 
 
@@ -103,6 +136,19 @@ def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high
     if not text.isdigit() or not low <= int(text) <= high:
         raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {text!r}")
     return int(text)
+
+
+def is_https(url: str) -> bool:
+    return url.lower().startswith("https://")
+
+
+def _bool_setting(env: Mapping[str, str], name: str, default: bool) -> bool:
+    text = env.get(name, "").strip().lower()
+    if not text:
+        return default
+    if text not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigError(f"{name} must be true or false, not {text!r}")
+    return text in ("true", "1", "yes")
 
 
 def ensure_secret_key(settings: Settings) -> Settings:

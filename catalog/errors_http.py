@@ -24,6 +24,7 @@ HTTP_MESSAGES: dict[int, Message] = {
     413: Message("请求内容过大。", "The request body is too large."),
     415: Message("不支持的内容类型。", "Unsupported content type."),
     422: Message("输入有误，请修改后重试。", "The input is invalid."),
+    429: Message("请求过于频繁，请稍后再试。", "Too many requests; try again later."),
     500: Message("服务器内部错误，已记录。", "Internal error; it has been logged."),
 }
 
@@ -91,7 +92,11 @@ def install(app: Flask) -> None:
     @app.errorhandler(MuluError)
     def _mulu_error(error: MuluError) -> Response:
         errors = error.as_dict() if isinstance(error, InvalidInput) else None
-        return error_response(error.status, error.message, errors)
+        response = error_response(error.status, error.message, errors)
+        retry_after = getattr(error, "retry_after", None)
+        if isinstance(retry_after, int):
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

@@ -13,8 +13,11 @@ from catalog.api.schemas import (
     DepartmentOutSchema,
     TokenCreateSchema,
     TokenSchema,
+    UnlockResultSchema,
+    UnlockSchema,
     UserCreateSchema,
     UserSchema,
+    UserUpdateSchema,
 )
 from catalog.departments import DepartmentInput
 
@@ -70,6 +73,26 @@ class Users(MethodView):
             current_actor(), payload["username"], payload["password"], payload["role"],
             department_code=payload["department_code"], display_name=payload["display_name"],
             clearance=payload["clearance"]).as_dict()
+
+
+@blp.route("/users/<username>", methods=["PATCH"])
+@require("admin")
+@blp.arguments(UserUpdateSchema)
+@blp.response(200, UserSchema)
+def update_user(payload: dict[str, Any], username: str) -> dict[str, Any]:
+    """Change a user (administrators): a new password, role, department, clearance or
+    active flag ends the user's signed-in sessions at once."""
+    return services().accounts.update_user(current_actor(), username, payload).as_dict()
+
+
+@blp.route("/users/<username>/unlock", methods=["POST"])
+@require("admin")
+@blp.arguments(UnlockSchema)
+@blp.response(200, UnlockResultSchema)
+def unlock_user(payload: dict[str, Any], username: str) -> dict[str, Any]:
+    """Clear a user's failed sign-ins and lock (administrators); with ``address``, that
+    address's too."""
+    return services().accounts.unlock(current_actor(), username, payload["address"]).as_dict()
 
 
 @blp.route("/me", methods=["GET"])

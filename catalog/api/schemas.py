@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from catalog.actors import ROLES
 from catalog.api.paging import PagedQuerySchema, PageSchema
 from catalog.datasets import REVIEW_ACTIONS, STATES
 from catalog.departments import DepartmentInput
@@ -92,13 +93,41 @@ class UserCreateSchema(Schema):
         unknown = RAISE
 
     username = Text(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, load_only=True,
-                             validate=[validate.Length(min=8, max=200), refuse_control_characters])
-    role = fields.String(required=True, validate=validate.OneOf(("steward", "staff", "reviewer", "admin")))
+    # length, username and common-password rules: catalog.password_policy (in the service)
+    password = fields.String(required=True, load_only=True, validate=refuse_control_characters)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
     department_code = Text(load_default=None, allow_none=True, validate=validate.Length(equal=18))
     display_name = Text(load_default="", validate=validate.Length(max=100))
     clearance = fields.String(load_default="internal",
                               validate=validate.OneOf(scheme("security-level").codes))
+
+
+class UserUpdateSchema(Schema):
+    """What an administrator may change of a user; changing the password, role, department,
+    clearance or active flag ends the user's signed-in sessions."""
+
+    class Meta:
+        unknown = RAISE
+
+    password = fields.String(load_only=True, validate=refuse_control_characters)
+    role = fields.String(validate=validate.OneOf(ROLES))
+    department_code = Text(allow_none=True, validate=validate.Length(equal=18))
+    display_name = Text(validate=validate.Length(max=100))
+    clearance = fields.String(validate=validate.OneOf(scheme("security-level").codes))
+    active = fields.Boolean()
+
+
+class UnlockSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    address = Text(load_default=None, allow_none=True, validate=validate.Length(max=64))
+
+
+class UnlockResultSchema(Schema):
+    username = fields.String()
+    unlocked = fields.Boolean()
+    address = fields.String(allow_none=True)
 
 
 class UserSchema(Schema):

@@ -34,6 +34,46 @@ def user_create(data_dir: str | None, username: str, role: str, department_code:
     click.echo(f"created user {created.username} ({created.role})")
 
 
+@user.command("edit", help="Change a user; a new password, role, department, clearance or "
+                           "active flag ends the user's signed-in sessions.")
+@data_dir_option
+@click.argument("username")
+@click.option("--role", type=click.Choice(["steward", "staff", "reviewer", "admin"]))
+@click.option("--department", "department_code", help="统一社会信用代码 of the user's department")
+@click.option("--clearance",
+              type=click.Choice(["public", "internal", "secret", "confidential", "top_secret"]))
+@click.option("--name", "display_name")
+@click.option("--active/--inactive", default=None, help="let the user sign in, or not")
+@click.option("--set-password", is_flag=True, help="prompt for a new password")
+@friendly_errors
+def user_edit(data_dir: str | None, username: str, role: str | None,
+              department_code: str | None, clearance: str | None, display_name: str | None,
+              active: bool | None, set_password: bool) -> None:
+    changes = {name: value for name, value in (
+        ("role", role), ("department_code", department_code), ("clearance", clearance),
+        ("display_name", display_name), ("active", active)) if value is not None}
+    if set_password:
+        changes["password"] = click.prompt("New password", hide_input=True,
+                                           confirmation_prompt=True)
+    if not changes:
+        raise click.UsageError("nothing to change: give --role, --department, --clearance, "
+                               "--name, --active/--inactive or --set-password")
+    changed = _services(data_dir).accounts.update_user(SYSTEM, username, changes)
+    click.echo(f"changed user {changed.username} ({changed.role}, "
+               f"{'active' if changed.active else 'inactive'})")
+
+
+@user.command("unlock", help="Clear a user's failed sign-ins and lock (and an address's).")
+@data_dir_option
+@click.argument("username")
+@click.option("--address", help="also unlock sign-in from this IP address")
+@friendly_errors
+def user_unlock(data_dir: str | None, username: str, address: str | None) -> None:
+    result = _services(data_dir).accounts.unlock(SYSTEM, username, address)
+    click.echo(f"unlocked {result.username}" + (f" and {address}" if address else "")
+               if result.unlocked else f"{result.username} was not locked")
+
+
 @click.group(help="API tokens.")
 def token() -> None:
     pass

@@ -6,17 +6,16 @@ display all follow ``vocab.fields.FIELDS`` and ``DATA_ITEM_FIELDS``.
 
 from __future__ import annotations
 
-import hmac
 import re
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any
 
-from flask import session
 from werkzeug.datastructures import MultiDict
 
+from catalog.api.auth import CSRF_FIELD, csrf_matches
+from catalog.api.auth import csrf_token as csrf_token  # the pages and tests take it from here
 from catalog.errors import FieldErrors, Message
 from catalog.web.i18n import concept_label, field_label, get_lang, item_label, label_of, t
 from vocab.concepts import scheme
@@ -24,24 +23,10 @@ from vocab.fields import DATA_ITEM_FIELDS, FIELDS, Field, Kind
 
 # -- CSRF ---------------------------------------------------------------------------------------
 
-CSRF_FIELD = "csrf_token"
-
-
-def csrf_token() -> str:
-    """The session's token for hidden form fields, made on first use."""
-    token = session.get(CSRF_FIELD)
-    if not isinstance(token, str) or not token:
-        token = secrets.token_urlsafe(32)
-        session[CSRF_FIELD] = token
-    return token
-
 
 def csrf_ok(form: Mapping[str, Any]) -> bool:
-    expected = session.get(CSRF_FIELD)
-    given = form.get(CSRF_FIELD)
-    if not isinstance(expected, str) or not expected or not isinstance(given, str):
-        return False
-    return hmac.compare_digest(expected.encode(), given.encode())
+    """The form carries this session's CSRF token (``catalog.api.auth``)."""
+    return csrf_matches(form.get(CSRF_FIELD))
 
 
 # -- widgets ------------------------------------------------------------------------------------

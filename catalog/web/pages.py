@@ -14,7 +14,7 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 from werkzeug.wrappers import Response
 
 from catalog.actors import ANONYMOUS, Actor
-from catalog.api.auth import current_actor, require, services
+from catalog.api.auth import SESSION_KEY, current_actor, require, services
 from catalog.datasets import STATES, DatasetView, RevisionView
 from catalog.departments import DepartmentView
 from catalog.errors import (
@@ -27,6 +27,7 @@ from catalog.errors import (
     NotAuthenticated,
     NotFound,
 )
+from catalog.login_throttle import TooManyAttempts
 from catalog.web.forms import (
     ITEM_WIDGETS,
     ITEMS_PREFIX,
@@ -196,25 +197,35 @@ def login() -> Any:
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     try:
-        actor = services().accounts.authenticate(username, password)
+        actor = services().accounts.authenticate(username, password,
+                                                 address=request.remote_addr or "")
+    except TooManyAttempts as exc:
+        page = render_template("login.html", next=next_url, username=username,
+                               error=exc.message)
+        return page, 429, {"Retry-After": str(exc.retry_after)}
     except NotAuthenticated as exc:
         return render_template("login.html", next=next_url, username=username,
                                error=exc.message), 401
-    lang = session.get(LANG_KEY)
-    session.clear()  # a fresh session (and CSRF token) for the signed-in user
-    if lang:
-        session[LANG_KEY] = lang
-    session["user_id"] = actor.user_id
+    _fresh_session()  # a fresh cookie (and CSRF token) for the signed-in user
+    session[SESSION_KEY] = services().accounts.open_session(actor)
     notify(message("flash.logged_in"))
     return redirect(next_url or url_for("pages.home"))
 
 
-@bp.post("/logout")
-def logout() -> Response:
+def _fresh_session() -> None:
+    """Empty the cookie but for the chosen language."""
     lang = session.get(LANG_KEY)
     session.clear()
     if lang:
         session[LANG_KEY] = lang
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    key = session.get(SESSION_KEY)
+    if isinstance(key, str):
+        services().accounts.end_session(key)  # a saved copy of the cookie signs in no more
+    _fresh_session()
     notify(message("flash.logged_out"))
     return redirect(url_for("pages.home"))
 

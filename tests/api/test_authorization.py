@@ -144,6 +144,21 @@ def _link_publisher(api_world: Any, _role: str) -> tuple[str, dict[str, Any]]:
     return f"/api/organizations/{own.id}/link", {"json": {"department_code": PUBLIC_SECURITY}}
 
 
+def _matrix_user(api_world: Any) -> str:
+    name = f"matrix-user-{next(_titles)}"
+    api_world.services.accounts.create_user(SYSTEM, name, "matrix-password", "staff",
+                                            department_code=MARKET)
+    return name
+
+
+def _change_user(api_world: Any, _role: str) -> tuple[str, dict[str, Any]]:
+    return f"/api/users/{_matrix_user(api_world)}", {"json": {"role": "steward"}}
+
+
+def _unlock_user(api_world: Any, _role: str) -> tuple[str, dict[str, Any]]:
+    return f"/api/users/{_matrix_user(api_world)}/unlock", {"json": {}}
+
+
 def _approve(_role: str, _target: dict[str, Any]) -> dict[str, Any]:
     return {"json": {"action": "approve", "note": "矩阵测试"}}
 
@@ -184,6 +199,9 @@ MATRIX: tuple[Row, ...] = (
     Row("POST", "/api/departments", only(201, "admin"), payload=_new_department),
     Row("GET", "/api/users", only(200, "admin")),
     Row("POST", "/api/users", only(201, "admin"), payload=_new_user),
+    Row("PATCH", "/api/users/<username>", only(200, "admin"), prepare=_change_user,
+        note="a role change ends the user's sessions"),
+    Row("POST", "/api/users/<username>/unlock", only(200, "admin"), prepare=_unlock_user),
     Row("GET", "/api/me", expect(200, anonymous=401)),
     Row("POST", "/api/tokens", expect(201, anonymous=401), payload=_token),
     Row("GET", "/api/datasets", expect(200)),

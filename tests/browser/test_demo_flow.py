@@ -380,3 +380,42 @@ def test_empty_title_shows_error_and_stores_nothing(page: Any, shots: Shots) -> 
     page.goto("/datasets")  # a steward's list holds the department's drafts and submissions too
     expect(page.locator("p.total")).to_have_text(total_before)
     shots.take("steward-nothing-stored")
+
+
+def test_search_suggestions_run_under_the_content_security_policy(page: Any,
+                                                                  shots: Shots) -> None:
+    """The page's scripts come from /static only; Chromium reports no CSP violation."""
+    from playwright.sync_api import expect
+
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    login(page, shots, "staff")
+    page.goto("/search")
+    page.locator("#q").press_sequentially("户籍", delay=50)
+    expect(page.locator("#suggestions a").first).to_be_visible()
+    shots.take("staff-suggestions")
+    page.goto("/datasets")
+    assert violations == []
+
+
+def test_a_same_site_page_cannot_write_through_the_api(page: Any, shots: Shots,
+                                                       demo_server: str) -> None:
+    """Issue 14 item 3: a page of another port of the same host (same-site, so the Lax
+    session cookie goes along) posts a form to the API; the API refuses it."""
+    login(page, shots, "steward")
+    attacker = "http://127.0.0.1:9/attack.html"  # answered by the route below, never dialled
+    forms = (  # JSON smuggled in a text/plain form, and a plain form post
+        f'<form method="post" action="{demo_server}/api/tokens" enctype="text/plain">'
+        '<input name=\'{"name": "planted", "x": "\' value=\'"}\'></form>',
+        f'<form method="post" action="{demo_server}/api/tokens"><input name="name" '
+        'value="planted"></form>')
+    for form in forms:
+        html = f"<!doctype html>{form}<script>document.forms[0].submit()</script>"
+        page.route(attacker, lambda route, _request, body=html: route.fulfill(
+            status=200, content_type="text/html", body=body))
+        with page.expect_response(lambda r: r.url.endswith("/api/tokens")) as posted:
+            page.goto(attacker)
+        assert posted.value.status in (403, 415), posted.value.status
+        page.unroute(attacker)
+    shots.take("steward-forged-post-refused")
