@@ -152,6 +152,21 @@ def _queue(_role: str, _target: dict[str, Any]) -> dict[str, Any]:
     return {"json": {"dry_run": True}}
 
 
+CALENDAR_YEAR = "/api/admin/calendar/years/<int:year>"
+CALENDAR_2027 = {"notice": "测试用安排 / a test arrangement",
+                 "holidays": [{"start": "2027-01-01", "name": "元旦"}]}
+
+
+def _calendar_year(loaded: bool, put: bool = False) -> sharing_matrix.Prepare:
+    def prepare(api_world: ApiWorld, _role: str) -> tuple[str, dict[str, Any]]:
+        calendar = api_world.services.calendar
+        if loaded and calendar.year(2027)["source"] != "loaded":
+            calendar.load_year(SYSTEM, 2027, CALENDAR_2027)
+        return CALENDAR_YEAR.replace("<int:year>", "2027"), {"json": CALENDAR_2027} if put else {}
+
+    return prepare
+
+
 @dataclass(frozen=True)
 class Row:
     method: str
@@ -240,6 +255,12 @@ MATRIX: tuple[Row, ...] = (
     Row("POST", HARVEST + "/sources/<int:source_id>/jobs",
         only(202, "steward", "admin", steward_other=404), payload=_queue,
         note="an approved source without jobs"),
+    # the official calendar (issue 14): administrators review and load it
+    Row("GET", "/api/admin/calendar", only(200, "admin")),
+    Row("GET", CALENDAR_YEAR, only(200, "admin"), prepare=_calendar_year(False)),
+    Row("PUT", CALENDAR_YEAR, only(200, "admin"), prepare=_calendar_year(False, put=True)),
+    Row("DELETE", CALENDAR_YEAR, only(200, "admin"), prepare=_calendar_year(True),
+        note="a loaded year, dropped"),
     # 待完善 counts and publishers (issue 9)
     Row("GET", "/api/completion", expect(200)),
     Row("GET", "/api/organizations", only(200, "reviewer", "admin")),
