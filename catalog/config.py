@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -34,6 +35,7 @@ class Settings:
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = "mulu@localhost"
+    harvest_allow_networks: tuple[str, ...] = ()  # private ranges harvest sources may be on
 
     HELP = {
         "MULU_DATA_DIR": "where the embedded store, index and uploads live (default ./mulu-data)",
@@ -49,6 +51,9 @@ class Settings:
         "MULU_SMTP_HOST": "SMTP server for notification e-mail (empty: in-app inbox only)",
         "MULU_SMTP_PORT": "port of MULU_SMTP_HOST (default 25)",
         "MULU_SMTP_FROM": "sender address of notification e-mail (default mulu@localhost)",
+        "MULU_HARVEST_ALLOW_NETWORKS": "networks (CIDR, comma separated) harvest sources may be "
+                                       "on besides public addresses, e.g. 政务外网 10.0.0.0/8 "
+                                       "(default none; link-local and Mulu's own address never)",
     }
 
     @property
@@ -93,7 +98,20 @@ def load_settings(env: Mapping[str, str] | None = None, data_dir: str | Path | N
         smtp_host=env.get("MULU_SMTP_HOST", "").strip(),
         smtp_port=_int_setting(env, "MULU_SMTP_PORT", 25, 1, 65535),
         smtp_from=env.get("MULU_SMTP_FROM", "").strip() or "mulu@localhost",
+        harvest_allow_networks=networks_setting(env.get("MULU_HARVEST_ALLOW_NETWORKS", "")),
     )
+
+
+def networks_setting(text: str) -> tuple[str, ...]:
+    """CIDR networks (or single addresses), comma or space separated, normalised."""
+    found = []
+    for entry in text.replace(",", " ").split():
+        try:
+            found.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError:
+            raise ConfigError("MULU_HARVEST_ALLOW_NETWORKS must list networks such as "
+                              f"10.0.0.0/8, not {entry!r}") from None
+    return tuple(found)
 
 
 def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

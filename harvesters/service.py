@@ -25,7 +25,8 @@ from catalog.departments import writable_department
 from catalog.errors import Conflict, Forbidden, Message, NotFound, field_error
 from catalog.messages import invalid_from_marshmallow
 from catalog.store import Store
-from harvesters import jobs, provenance, report, uploads
+from harvesters import errors, jobs, provenance, report, uploads
+from harvesters.addresses import AddressGuard
 from harvesters.registry import HARVESTERS
 from harvesters.run import JobRun, Progress
 from harvesters.sources import REVIEWED, SourceChanges, SourceInput
@@ -111,8 +112,7 @@ class HarvestService:
                 uploads.delete(self.data_dir, stored)
             raise
 
-    @staticmethod
-    def _checked_url(url: str | None, type_: str, upload: SpreadsheetUpload | None, *,
+    def _checked_url(self, url: str | None, type_: str, upload: SpreadsheetUpload | None, *,
                      allow_file: bool) -> str:
         """The url as given, once it is one a source of ``type_`` may have ("" for an upload)."""
         if upload is not None:
@@ -127,6 +127,7 @@ class HarvestService:
             raise field_error("url", "请填写数据源地址或上传目录表文件。",
                               "Give the source's URL or upload a spreadsheet file.")
         if url.startswith(("http://", "https://")):
+            self._check_address(url)
             return url
         if not allow_file or type_ != "spreadsheet" or uploads.is_reference(url):
             raise uploads.not_a_file()
@@ -254,6 +255,14 @@ class HarvestService:
         return writable_department(session, actor, code, own_only=Message(
             "只能为本部门登记采集数据源。", "You can only register sources of your own department."))
 
+    def _check_address(self, url: str) -> None:
+        """A URL whose address a harvest may not reach is refused at once (the fetch checks the
+        address it resolves to again, every time)."""
+        try:
+            AddressGuard.from_settings(self.store.settings).check_url(url)
+        except errors.AddressRefused as exc:
+            raise field_error("url", exc.message.zh, exc.message.en) from None
+
     def review_source(self, actor: Actor, source_id: int, action: str = "approve",
                       note: str = "") -> SourceView:
         if actor.role not in ("reviewer", "admin"):
@@ -273,6 +282,8 @@ class HarvestService:
             if source.state != "pending":
                 raise Conflict(Message(f"数据源当前状态为 {source.state}，不在待审批状态。",
                                        f"The source is {source.state}, not pending."))
+            if action == "approve" and source.url.startswith(("http://", "https://")):
+                self._check_address(source.url)
             source.state = "approved" if action == "approve" else "rejected"
             source.approved_by_name, source.review_note = actor.username, note.strip()
             source.approved_at = source.updated_at = utcnow()

@@ -119,7 +119,7 @@ HARVEST_SEES = expect(404, anonymous=401, staff_own=200, steward=200, reviewer=2
 
 
 def _new_harvest_source(role: str, _target: dict[str, Any]) -> dict[str, Any]:
-    payload = {"type": "dcat", "url": f"http://127.0.0.1:9/{role}/catalog.ttl"}
+    payload = {"type": "dcat", "url": f"http://harvest.example.gov.cn/{role}/catalog.ttl"}
     if role == "admin":
         payload["department_code"] = PUBLIC_SECURITY
     return {"json": payload}
@@ -133,7 +133,7 @@ def _upload_harvest_source(role: str, target: dict[str, Any]) -> dict[str, Any]:
 
 
 def _edit_harvest_source(_role: str, _target: dict[str, Any]) -> dict[str, Any]:
-    return {"json": {"url": f"http://127.0.0.1:9/edited/{next(_titles)}.ttl", "name": "改"}}
+    return {"json": {"url": f"http://harvest.example.gov.cn/edited/{next(_titles)}.ttl", "name": "改"}}
 
 
 def _link_publisher(api_world: Any, _role: str) -> tuple[str, dict[str, Any]]:
@@ -330,8 +330,8 @@ def _harvest_path(api_world: ApiWorld, row: Row) -> str:
     """A fresh harvest source of 省公安厅: pending (to review), approved (to queue a job), or
     approved with one queued job (to read)."""
     harvest, w = api_world.services.harvest, api_world.world
-    source = harvest.add_source(w.steward, {"type": "dcat",
-                                            "url": f"http://127.0.0.1:9/{next(_titles)}.ttl"})
+    url = f"http://harvest.example.gov.cn/{next(_titles)}.ttl"  # never fetched here
+    source = harvest.add_source(w.steward, {"type": "dcat", "url": url})
     job = ""
     if not row.rule.endswith("/review"):
         harvest.review_source(w.reviewer, source.id, "approve")
