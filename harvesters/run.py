@@ -29,7 +29,16 @@ from catalog.problems import Assessment
 from catalog.store import Store
 from harvesters import errors, jobs, report
 from harvesters.addresses import AddressGuard
-from harvesters.base import Harvester, PageProblem, Remote, SourceSpec, Tally, _flatten, run_listing
+from harvesters.base import (
+    REFUSED,
+    Harvester,
+    PageProblem,
+    Remote,
+    SourceSpec,
+    Tally,
+    _flatten,
+    run_listing,
+)
 from harvesters.http import Deadline, Fetcher, Limits, excerpt
 from harvesters.placement import DepartmentRow, Mapped, Normalizer
 from harvesters.records import Incoming, Known, RecordStore, Stored, load_known
@@ -182,6 +191,13 @@ class JobRun:
         return {"job_id": self.job_id, "kind": kind, "remote_id": remote_id[:1000],
                 "outcome": outcome, "error_type": error_type, "reason": reason,
                 "dataset_id": dataset_id, "raw": raw, "created_at": utcnow()}
+
+    def refused(self, why: str) -> None:
+        """A record unsafe to keep: counted, and its row says only why — no identifier, title
+        or payload is written anywhere (涉密不上网)."""
+        self.tally.refused[why] += 1
+        zh, en = REFUSED[why]
+        self._add(self._row("", "failed", error_type="record.unsafe", reason=f"{zh} / {en}"))
 
     def page_problem(self, problem: PageProblem) -> None:
         if problem.kind != "record":  # an untrackable record: it can never be withdrawn anyway

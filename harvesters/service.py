@@ -20,11 +20,12 @@ from sqlalchemy import func, select, update
 from catalog import audit
 from catalog.actors import Actor
 from catalog.datasets import DatasetService, iso_utc
-from catalog.db import Department, HarvestItem, HarvestJob, HarvestSource, utcnow
+from catalog.db import Dataset, Department, HarvestItem, HarvestJob, HarvestSource, utcnow
 from catalog.departments import writable_department
 from catalog.errors import Conflict, Forbidden, Message, NotFound, field_error
 from catalog.messages import invalid_from_marshmallow
 from catalog.store import Store
+from catalog.visibility import view_of
 from harvesters import errors, jobs, provenance, report, uploads
 from harvesters.addresses import AddressGuard
 from harvesters.registry import HARVESTERS
@@ -390,9 +391,10 @@ class HarvestService:
             if error_type:
                 query = query.where(HarvestItem.error_type == error_type)
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-            rows = session.scalars(query.order_by(HarvestItem.id)
-                                   .offset((page - 1) * page_size).limit(page_size))
-            return {"items": [_item(i) for i in rows], "total": total, "page": page,
+            rows = list(session.scalars(query.order_by(HarvestItem.id)
+                                        .offset((page - 1) * page_size).limit(page_size)))
+            seen = _readable_datasets(session, actor, {i.dataset_id for i in rows})
+            return {"items": [_item(i, seen) for i in rows], "total": total, "page": page,
                     "page_size": page_size}
 
     # -- helpers ----------------------------------------------------------------------------
@@ -473,7 +475,26 @@ def _job_brief(job: HarvestJob) -> dict[str, Any]:
             "listing_complete": job.listing_complete, "error": job.error}
 
 
-def _item(item: HarvestItem) -> dict[str, Any]:
-    return {"id": item.id, "kind": item.kind, "remote_id": item.remote_id,
+def _readable_datasets(session: Any, actor: Actor, ids: set[str | None]) -> set[str]:
+    """The datasets among ``ids`` whose working copy — what a harvest item's payload became —
+    the actor may see (``catalog.visibility.view_of``, the one rule)."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return set()
+    return {d.id for d in session.scalars(select(Dataset).where(Dataset.id.in_(wanted)))
+            if view_of(actor, d) == "current"}
+
+
+def _item(item: HarvestItem, readable: set[str]) -> dict[str, Any]:
+    """One outcome row. A record's content (identifier, reason, payload) is shown only to those
+    who may see the dataset it became; the payload of a record that became none (failed,
+    skipped) is withheld; a page's short excerpt is shown."""
+    view = {"id": item.id, "kind": item.kind, "remote_id": item.remote_id,
             "outcome": item.outcome, "error_type": item.error_type, "reason": item.reason,
-            "dataset_id": item.dataset_id, "raw": item.raw}
+            "dataset_id": item.dataset_id, "raw": item.raw, "withheld": False}
+    if item.kind != "record" or (item.dataset_id is not None and item.dataset_id in readable):
+        return view
+    if item.dataset_id is not None:
+        view.update(remote_id="", reason="")
+    view.update(raw="", withheld=bool(item.raw or item.dataset_id))
+    return view
