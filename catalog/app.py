@@ -56,6 +56,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Flask:
     api.register_blueprint(harvest_api.blp)
     from catalog.api import sharing as sharing_api  # issue 5
     api.register_blueprint(sharing_api.blp)
+    from catalog.api import calendar as calendar_api
+    api.register_blueprint(calendar_api.blp)
     from catalog.web import register as register_web
 
     register_web(app)
@@ -69,4 +71,15 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
                                 x_proto=settings.proxy_hops)
+    _warn_of_the_calendar(app.extensions["mulu"])
     return app
+
+
+def _warn_of_the_calendar(services: Services) -> None:
+    """At start-up, log what the administrators must do about the calendar (never silent)."""
+    from catalog.sharing.calendar import log_warnings
+
+    try:
+        log_warnings(services.calendar.status())
+    except Exception:  # noqa: BLE001 - a store not migrated yet says so on its first request
+        logging.getLogger("mulu.calendar").warning("calendar: could not be checked at start-up")

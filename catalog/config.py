@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -42,6 +43,7 @@ class Settings:
     login_lock_failures: int = 10
     login_address_lock_failures: int = 50
     login_lock_minutes: int = 15
+    harvest_allow_networks: tuple[str, ...] = ()  # private ranges harvest sources may be on
 
     HELP = {
         "MULU_DATA_DIR": "where the embedded store, index and uploads live (default ./mulu-data)",
@@ -71,6 +73,9 @@ class Settings:
                                             "address (default 50)",
         "MULU_LOGIN_LOCK_MINUTES": "how long a lock lasts, and how long failures are "
                                    "remembered (default 15)",
+        "MULU_HARVEST_ALLOW_NETWORKS": "networks (CIDR, comma separated) harvest sources may be "
+                                       "on besides public addresses, e.g. 政务外网 10.0.0.0/8 "
+                                       "(default none; link-local and Mulu's own address never)",
     }
 
     @property
@@ -126,7 +131,20 @@ def load_settings(env: Mapping[str, str] | None = None, data_dir: str | Path | N
         login_address_lock_failures=_int_setting(env, "MULU_LOGIN_ADDRESS_LOCK_FAILURES", 50,
                                                  3, 100_000),
         login_lock_minutes=_int_setting(env, "MULU_LOGIN_LOCK_MINUTES", 15, 1, 24 * 60),
+        harvest_allow_networks=networks_setting(env.get("MULU_HARVEST_ALLOW_NETWORKS", "")),
     )
+
+
+def networks_setting(text: str) -> tuple[str, ...]:
+    """CIDR networks (or single addresses), comma or space separated, normalised."""
+    found = []
+    for entry in text.replace(",", " ").split():
+        try:
+            found.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError:
+            raise ConfigError("MULU_HARVEST_ALLOW_NETWORKS must list networks such as "
+                              f"10.0.0.0/8, not {entry!r}") from None
+    return tuple(found)
 
 
 def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

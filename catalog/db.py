@@ -301,6 +301,29 @@ class WorkdayOverride(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class CalendarYear(Base):
+    """A year whose official arrangement (国务院办公厅 节假日安排的通知) an administrator loaded:
+    its days are in ``calendar_days`` and decide that year over the packages."""
+
+    __tablename__ = "calendar_years"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    notice: Mapped[str] = mapped_column(String(300))
+    loaded_by: Mapped[str] = mapped_column(String(100), default="")
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CalendarDay(Base):
+    """One day of a loaded arrangement that differs from Monday–Friday: a public holiday on a
+    weekday (``workday`` False) or a make-up working day on a weekend (调休上班, True)."""
+
+    __tablename__ = "calendar_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    year: Mapped[int] = mapped_column(
+        ForeignKey("calendar_years.year", ondelete="CASCADE"), index=True)
+    workday: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(100), default="")
+
+
 # -- harvest tables (issue 3) go here --
 
 class HarvestSource(Base):

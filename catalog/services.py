@@ -12,6 +12,7 @@ from catalog.config import Settings
 from catalog.datasets import DatasetService
 from catalog.departments import DepartmentService
 from catalog.sharing import SharingService
+from catalog.sharing.calendar import CalendarService
 from catalog.store import Store
 
 if TYPE_CHECKING:
@@ -29,6 +30,10 @@ class Services:
     @property
     def settings(self) -> Settings:
         return self.store.settings
+
+    @cached_property
+    def calendar(self) -> CalendarService:  # the official calendar, loaded and checked
+        return CalendarService(self.store, lambda: self.sharing.clock())
 
     @cached_property
     def completion(self) -> CompletionService:  # issue 9: 待完善 counts, publishers

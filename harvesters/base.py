@@ -113,6 +113,13 @@ def record_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+# a record unsafe to keep (涉密不上网) leaves nothing of itself: no identifier, title or payload
+REFUSED = {
+    "above_ceiling": ("密级高于本网络可保存的最高密级，已拒收", "above the network's ceiling"),
+    "unreadable_level": ("密级无法识别，不能确定可否保存，已拒收", "security level not recognised"),
+}
+
+
 @dataclass
 class Tally:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
@@ -121,6 +128,7 @@ class Tally:
     incomplete: list[str] = field(default_factory=list)   # why the listing is not complete
     flagged: int = 0                                       # kept with problems (待完善)
     problems: Counter[str] = field(default_factory=Counter)  # "kind field" -> records
+    refused: Counter[str] = field(default_factory=Counter)  # REFUSED key -> records
 
     def add(self, outcome: str) -> None:
         self.counts[outcome] += 1
@@ -159,6 +167,8 @@ class JobContext(Protocol):
 
     def page_problem(self, problem: PageProblem) -> None: ...
 
+    def refused(self, why: str) -> None: ...
+
     def keep(self, remote: Remote, mapped: Mapped, assessed: Assessment, department_id: int,
              mark: str, notes: list[str], known: Known | None) -> None: ...
 
@@ -172,6 +182,7 @@ def process(job: JobContext, harvester: Harvester, remote: Remote) -> None:
     ``catalog.problems.assess``); only a record unsafe to keep (above the network's ceiling)
     or unreadable at all fails, and nothing of it is stored."""
     known = job.known.get(remote.remote_id)
+    mapped: Mapped | None = None
     mark = fingerprint(job.spec.config_hash, remote.modified) if remote.modified else ""
     if (mark and known is not None and not job.full and not known.gone
             and known.row_hash == mark):
@@ -191,8 +202,9 @@ def process(job: JobContext, harvester: Harvester, remote: Remote) -> None:
     except errors.HarvestError as exc:
         job.item(remote, "failed", exc.error_type, exc.reason)
         return
-    except InvalidInput as exc:
-        job.item(remote, "failed", "record.unsafe", _flatten(exc))
+    except InvalidInput:  # 涉密不上网: only that it was refused, and why, is written
+        unreadable = mapped is not None and "security_level" in mapped.unread
+        job.refused("unreadable_level" if unreadable else "above_ceiling")
         return
     except Exception as exc:  # noqa: BLE001 (a record the mapping did not foresee)
         log.exception("mapping %s failed", remote.remote_id)

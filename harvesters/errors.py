@@ -43,6 +43,12 @@ class HttpStatus(FetchError):
         self.retryable = status >= 500 or status in (408, 429)
 
 
+class AddressRefused(FetchError):
+    """The source (or a redirect) points at an address a harvest may not reach (SSRF)."""
+
+    error_type = "http.address_refused"
+
+
 class Timeout(FetchError):
     error_type = "http.timeout"
     retryable = True

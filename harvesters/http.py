@@ -2,10 +2,15 @@
 
 A socket read timeout alone does not stop a server that trickles one byte at a time, so the
 body is read with ``read1`` (whatever has arrived) and the clock is checked after each read.
+
+Every request, redirects included, goes to an address ``harvesters.addresses`` allowed: the
+host is resolved once, checked, and the connection made to that very address (the Host header
+and TLS name stay the URL's). No proxy from the environment is used.
 """
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -13,8 +18,10 @@ from typing import Any
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
 
 from harvesters import errors
+from harvesters.addresses import AddressGuard
 
 USER_AGENT = "Mulu-harvester/0.1 (+https://w3id.org/mulu)"
 CHUNK = 64 * 1024
@@ -86,6 +93,32 @@ class Page:
             return self.body.decode("utf-8", errors="replace")
 
 
+class PinnedAdapter(HTTPAdapter):
+    """Connects to the address the guard checked for each request (and each redirect)."""
+
+    def __init__(self, guard: AddressGuard):
+        super().__init__()
+        self.guard = guard
+
+    def send(self, request: requests.PreparedRequest, *args: Any,  # type: ignore[override]
+             **kwargs: Any) -> requests.Response:
+        address = self.guard.pin(str(request.url))
+        netloc = urllib3.util.parse_url(str(request.url)).netloc or ""
+        request.headers["Host"] = netloc.rsplit("@", 1)[-1]
+        request.mulu_address = address  # type: ignore[attr-defined]
+        return super().send(request, *args, **kwargs)
+
+    def get_connection_with_tls_context(self, request: requests.PreparedRequest, verify: Any,
+                                        proxies: Any = None, cert: Any = None) -> Any:
+        host_params, pool_kwargs = self.build_connection_pool_key_attributes(request, verify,
+                                                                             cert)
+        if host_params["scheme"] == "https":
+            pool_kwargs = {**pool_kwargs, "server_hostname": host_params["host"],
+                           "assert_hostname": host_params["host"]}
+        pinned = {**host_params, "host": request.mulu_address}  # type: ignore[attr-defined]
+        return self.poolmanager.connection_from_host(**pinned, pool_kwargs=pool_kwargs)
+
+
 @dataclass
 class Fetcher:
     """GETs pages within the limits and the job's deadline; ``sleep`` is injectable for tests."""
@@ -96,10 +129,15 @@ class Fetcher:
     session: requests.Session = field(default_factory=requests.Session)
     before_request: Callable[[], None] | None = None  # the job loop commits its batch here
     requests_made: int = 0
+    guard: AddressGuard = field(default_factory=AddressGuard)  # public addresses only
 
     def __post_init__(self) -> None:
         self.session.max_redirects = self.limits.max_redirects
         self.session.headers["User-Agent"] = USER_AGENT
+        self.session.trust_env = False  # no proxy around the address check
+        adapter = PinnedAdapter(self.guard)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
 
     def get(self, url: str, params: Mapping[str, Any] | None = None, *,
             accept: str = "*/*", ok_statuses: tuple[int, ...] = ()) -> Page:
@@ -184,3 +222,14 @@ class Fetcher:
 
     def close(self) -> None:
         self.session.close()
+
+
+EXCERPT_CHARS = 200
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """A short, escaped quote of what a server answered, for a report: control characters and
+    markup neutralised, whitespace collapsed, at most ``limit`` characters."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text[:limit * 4]).split())
+    short = flat[:limit] + ("…" if len(flat) > limit else "")
+    return html.escape(short, quote=True)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from catalog.datasets import iso_utc
 from catalog.db import HarvestItem, HarvestJob, HarvestSource
 from harvesters import uploads
-from harvesters.base import OUTCOMES, SourceSpec, Tally
+from harvesters.base import OUTCOMES, REFUSED, SourceSpec, Tally
 
 EXAMPLES_PER_TYPE = 5
 
@@ -24,7 +24,17 @@ def summary_of(tally: Tally, unknown_providers: Counter[str], spec: SourceSpec,
             "unknown_providers": dict(unknown_providers.most_common()),
             "source_type": spec.type, "dry_run": dry_run,
             "kept_with_problems": {"count": tally.flagged,
-                                   "by_problem": dict(tally.problems.most_common())}}
+                                   "by_problem": dict(tally.problems.most_common())},
+            "refused": dict(tally.refused.most_common())}
+
+
+def refused_of(summary: dict[str, Any]) -> dict[str, Any]:
+    """Records refused as unsafe to keep: counts per reason and the report's sentence, e.g.
+    "3 records refused: above the network's ceiling"."""
+    by_reason = {str(k): int(v) for k, v in (summary.get("refused") or {}).items()}
+    lines = [f"{n} 条记录已拒收：{REFUSED[why][0]} / {n} records refused: {REFUSED[why][1]}"
+             for why, n in by_reason.items() if why in REFUSED]
+    return {"count": sum(by_reason.values()), "by_reason": by_reason, "lines": lines}
 
 
 def build(session: Session, job_id: int, *, examples: int = EXAMPLES_PER_TYPE) -> dict[str, Any]:
@@ -62,6 +72,7 @@ def build(session: Session, job_id: int, *, examples: int = EXAMPLES_PER_TYPE) -
                     "incomplete_because": summary.get("incomplete", [])},
         "kept_with_problems": summary.get("kept_with_problems",
                                           {"count": 0, "by_problem": {}}),
+        "refused": refused_of(summary),
         "errors": grouped,
         "unknown_providers": summary.get("unknown_providers", {}),
         "error": job.error,
@@ -91,6 +102,7 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"  保留并标记待完善 / kept with problems (待完善): {flagged['count']}")
         for problem, count in flagged["by_problem"].items():
             lines.append(f"    - {problem}: {count}")
+    lines.extend(f"  {line}" for line in report["refused"]["lines"])
     for error_type, group in report["errors"].items():
         lines.append(f"  {error_type}: {group['count']}")
         for example in group["examples"]:

@@ -28,8 +28,18 @@ from catalog.errors import InvalidInput
 from catalog.problems import Assessment
 from catalog.store import Store
 from harvesters import errors, jobs, report
-from harvesters.base import Harvester, PageProblem, Remote, SourceSpec, Tally, _flatten, run_listing
-from harvesters.http import Deadline, Fetcher, Limits
+from harvesters.addresses import AddressGuard
+from harvesters.base import (
+    REFUSED,
+    Harvester,
+    PageProblem,
+    Remote,
+    SourceSpec,
+    Tally,
+    _flatten,
+    run_listing,
+)
+from harvesters.http import Deadline, Fetcher, Limits, excerpt
 from harvesters.placement import DepartmentRow, Mapped, Normalizer
 from harvesters.records import Incoming, Known, RecordStore, Stored, load_known
 
@@ -105,7 +115,7 @@ class JobRun:
     def execute(self) -> None:
         error = ""
         fetcher = Fetcher(self.spec.limits, self.deadline, sleep=self.sleep,
-                          before_request=self.flush)
+                          before_request=self.flush, guard=AddressGuard.from_settings(self.settings))
         try:
             harvester = self.harvesters[self.spec.type](self.spec, fetcher)
             run_listing(self, harvester, self.limit)
@@ -182,12 +192,22 @@ class JobRun:
                 "outcome": outcome, "error_type": error_type, "reason": reason,
                 "dataset_id": dataset_id, "raw": raw, "created_at": utcnow()}
 
+    def refused(self, why: str) -> None:
+        """A record unsafe to keep: counted, and its row says only why — no identifier, title
+        or payload is written anywhere (涉密不上网)."""
+        self.tally.refused[why] += 1
+        zh, en = REFUSED[why]
+        self._add(self._row("", "failed", error_type="record.unsafe", reason=f"{zh} / {en}"))
+
     def page_problem(self, problem: PageProblem) -> None:
         if problem.kind != "record":  # an untrackable record: it can never be withdrawn anyway
             self.tally.incomplete.append(f"{problem.error.error_type} at {problem.where}")
+        # a record's payload is the steward's to fix; of a page, only a short escaped excerpt
+        # (a source's error page, or whatever a forged address answered, is not copied)
+        raw = problem.raw[:32 * 1024] if problem.kind == "record" else excerpt(problem.raw)
         self._add(self._row(problem.where, "failed", kind=problem.kind,
-                            error_type=problem.error.error_type, reason=problem.error.reason,
-                            raw=problem.raw[:32 * 1024]))
+                            error_type=problem.error.error_type,
+                            reason=excerpt(problem.error.reason, 600), raw=raw))
 
     def keep(self, remote: Remote, mapped: Mapped, assessed: Assessment, department_id: int,
              mark: str, notes: list[str], known: Known | None) -> None:

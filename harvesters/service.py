@@ -20,12 +20,14 @@ from sqlalchemy import func, select, update
 from catalog import audit
 from catalog.actors import Actor
 from catalog.datasets import DatasetService, iso_utc
-from catalog.db import Department, HarvestItem, HarvestJob, HarvestSource, utcnow
+from catalog.db import Dataset, Department, HarvestItem, HarvestJob, HarvestSource, utcnow
 from catalog.departments import writable_department
 from catalog.errors import Conflict, Forbidden, Message, NotFound, field_error
 from catalog.messages import invalid_from_marshmallow
 from catalog.store import Store
-from harvesters import jobs, provenance, report, uploads
+from catalog.visibility import view_of
+from harvesters import errors, jobs, provenance, report, uploads
+from harvesters.addresses import AddressGuard
 from harvesters.registry import HARVESTERS
 from harvesters.run import JobRun, Progress
 from harvesters.sources import REVIEWED, SourceChanges, SourceInput
@@ -111,8 +113,7 @@ class HarvestService:
                 uploads.delete(self.data_dir, stored)
             raise
 
-    @staticmethod
-    def _checked_url(url: str | None, type_: str, upload: SpreadsheetUpload | None, *,
+    def _checked_url(self, url: str | None, type_: str, upload: SpreadsheetUpload | None, *,
                      allow_file: bool) -> str:
         """The url as given, once it is one a source of ``type_`` may have ("" for an upload)."""
         if upload is not None:
@@ -127,6 +128,7 @@ class HarvestService:
             raise field_error("url", "请填写数据源地址或上传目录表文件。",
                               "Give the source's URL or upload a spreadsheet file.")
         if url.startswith(("http://", "https://")):
+            self._check_address(url)
             return url
         if not allow_file or type_ != "spreadsheet" or uploads.is_reference(url):
             raise uploads.not_a_file()
@@ -254,6 +256,14 @@ class HarvestService:
         return writable_department(session, actor, code, own_only=Message(
             "只能为本部门登记采集数据源。", "You can only register sources of your own department."))
 
+    def _check_address(self, url: str) -> None:
+        """A URL whose address a harvest may not reach is refused at once (the fetch checks the
+        address it resolves to again, every time)."""
+        try:
+            AddressGuard.from_settings(self.store.settings).check_url(url)
+        except errors.AddressRefused as exc:
+            raise field_error("url", exc.message.zh, exc.message.en) from None
+
     def review_source(self, actor: Actor, source_id: int, action: str = "approve",
                       note: str = "") -> SourceView:
         if actor.role not in ("reviewer", "admin"):
@@ -273,6 +283,8 @@ class HarvestService:
             if source.state != "pending":
                 raise Conflict(Message(f"数据源当前状态为 {source.state}，不在待审批状态。",
                                        f"The source is {source.state}, not pending."))
+            if action == "approve" and source.url.startswith(("http://", "https://")):
+                self._check_address(source.url)
             source.state = "approved" if action == "approve" else "rejected"
             source.approved_by_name, source.review_note = actor.username, note.strip()
             source.approved_at = source.updated_at = utcnow()
@@ -379,9 +391,10 @@ class HarvestService:
             if error_type:
                 query = query.where(HarvestItem.error_type == error_type)
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-            rows = session.scalars(query.order_by(HarvestItem.id)
-                                   .offset((page - 1) * page_size).limit(page_size))
-            return {"items": [_item(i) for i in rows], "total": total, "page": page,
+            rows = list(session.scalars(query.order_by(HarvestItem.id)
+                                        .offset((page - 1) * page_size).limit(page_size)))
+            seen = _readable_datasets(session, actor, {i.dataset_id for i in rows})
+            return {"items": [_item(i, seen) for i in rows], "total": total, "page": page,
                     "page_size": page_size}
 
     # -- helpers ----------------------------------------------------------------------------
@@ -462,7 +475,26 @@ def _job_brief(job: HarvestJob) -> dict[str, Any]:
             "listing_complete": job.listing_complete, "error": job.error}
 
 
-def _item(item: HarvestItem) -> dict[str, Any]:
-    return {"id": item.id, "kind": item.kind, "remote_id": item.remote_id,
+def _readable_datasets(session: Any, actor: Actor, ids: set[str | None]) -> set[str]:
+    """The datasets among ``ids`` whose working copy — what a harvest item's payload became —
+    the actor may see (``catalog.visibility.view_of``, the one rule)."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return set()
+    return {d.id for d in session.scalars(select(Dataset).where(Dataset.id.in_(wanted)))
+            if view_of(actor, d) == "current"}
+
+
+def _item(item: HarvestItem, readable: set[str]) -> dict[str, Any]:
+    """One outcome row. A record's content (identifier, reason, payload) is shown only to those
+    who may see the dataset it became; the payload of a record that became none (failed,
+    skipped) is withheld; a page's short excerpt is shown."""
+    view = {"id": item.id, "kind": item.kind, "remote_id": item.remote_id,
             "outcome": item.outcome, "error_type": item.error_type, "reason": item.reason,
-            "dataset_id": item.dataset_id, "raw": item.raw}
+            "dataset_id": item.dataset_id, "raw": item.raw, "withheld": False}
+    if item.kind != "record" or (item.dataset_id is not None and item.dataset_id in readable):
+        return view
+    if item.dataset_id is not None:
+        view.update(remote_id="", reason="")
+    view.update(raw="", withheld=bool(item.raw or item.dataset_id))
+    return view

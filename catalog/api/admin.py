@@ -34,11 +34,20 @@ def health() -> tuple[dict[str, Any], int]:
         store_ok = True
     except Exception:  # noqa: BLE001 - health reports, never raises
         store_ok = False
-    body = {"status": "ok" if store_ok else "degraded",
+    calendar = _calendar_health() if store_ok else {"ok": False, "warnings": []}
+    body = {"status": ("ok" if calendar["ok"] else "warning") if store_ok else "degraded",
             "store": {"backend": settings.store_backend, "ok": store_ok},
+            "calendar": calendar,
             "search": {"backend": settings.search_backend},
             "network": settings.network, "security_ceiling": settings.security_ceiling}
     return body, 200 if store_ok else 503
+
+
+def _calendar_health() -> dict[str, Any]:
+    """The working-day calendar's warnings (next year missing from November, sources
+    disagreeing): the service stays up (200), but monitoring sees ``status: warning``."""
+    result = services().calendar.status()
+    return {"ok": result.ok, "warnings": [w.as_dict() for w in result.warnings]}
 
 
 @blp.route("/departments")

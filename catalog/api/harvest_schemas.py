@@ -119,6 +119,10 @@ class ReportSchema(Schema):
     kept_with_problems = fields.Dict(metadata={
         "description": "records kept as 待完善 (needs completion): count, and by_problem "
                        "('<kind> <field>' -> records)"})
+    refused = fields.Dict(metadata={
+        "description": "records refused as unsafe to keep (涉密不上网), of which nothing is "
+                       "stored: count, by_reason (above_ceiling, unreadable_level) and lines "
+                       "(\"N records refused: above the network's ceiling\")"})
     errors = fields.Dict(metadata={"description": "problems grouped by error type, with examples"})
     unknown_providers = fields.Dict(keys=fields.String(), values=fields.Integer())
     error = fields.String()
@@ -154,7 +158,10 @@ class ItemSchema(Schema):
     error_type = fields.String()
     reason = fields.String()
     dataset_id = fields.String(allow_none=True)
-    raw = fields.String()
+    raw = fields.String(metadata={"description": "the payload, for those who may see the dataset "
+                                                 "it became; a page's short escaped excerpt"})
+    withheld = fields.Boolean(metadata={"description": "content withheld: you may not see the "
+                                                       "dataset (or the record became none)"})
 
 
 class ItemPageSchema(PageSchema):

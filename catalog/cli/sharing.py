@@ -1,4 +1,5 @@
-"""``mulu requests`` (共享申请 deadlines) and ``mulu workdays`` (the calendar) — issue 5."""
+"""``mulu requests`` (共享申请 deadlines), ``mulu workdays`` (local days) and ``mulu calendar``
+(the official calendar) — issue 5."""
 
 from __future__ import annotations
 
@@ -95,4 +96,77 @@ def workdays_list(data_dir: str | None) -> None:
         click.echo(f"{day.isoformat()}  {'working day' if workday else 'day off':<11}  {note}")
 
 
-COMMANDS: list[click.Command] = [requests_group, workdays_group]
+@click.group("calendar", help="The official calendar (国务院办公厅 节假日安排): which source covers "
+             "each year, warnings, and the notices an administrator loads.")
+def calendar_group() -> None:
+    pass
+
+
+@calendar_group.command("status", help="Years and their sources, warnings (next year missing "
+                        "from November, sources disagreeing) and every disagreement. Exit 1 "
+                        "when there are warnings.")
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True)
+def calendar_status(data_dir: str | None, as_json: bool) -> None:
+    result = _services(data_dir).calendar.status()
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+    else:
+        for year in result.years:
+            click.echo(f"{year['year']}  {', '.join(year['sources']) or 'MISSING'}"
+                       f"{'  ' + year['notice'] if year['notice'] else ''}")
+        for found in result.disagreements:
+            answers = ", ".join(f"{source}: {'working day' if on else 'day off'}"
+                                for source, on in found.workday.items())
+            click.echo(f"disagreement {found.day.isoformat()}  {answers}")
+        for warning in result.warnings:
+            click.echo(f"警告 / Warning: {warning.message}", err=True)
+    if not result.ok:
+        raise SystemExit(1)
+
+
+@calendar_group.command("show", help="A year's official days that differ from Monday–Friday.")
+@data_dir_option
+@click.argument("year", type=int)
+@friendly_errors
+def calendar_show(data_dir: str | None, year: int) -> None:
+    view = _services(data_dir).calendar.year(year)
+    click.echo(f"{year}: {view['source'] or 'MISSING (Monday–Friday)'}"
+               f"{'  ' + view['notice'] if view['notice'] else ''}")
+    for day in view["days"]:
+        click.echo(f"{day['day']}  {'working day' if day['workday'] else 'day off':<11}  "
+                   f"{day['name']}")
+
+
+@calendar_group.command("load", help="Load (or replace) one year's arrangement from a JSON file: "
+                        '{"year": 2027, "notice": "国务院办公厅关于2027年部分节假日安排的通知", '
+                        '"holidays": [{"start": "YYYY-MM-DD", "end": "YYYY-MM-DD", "name": "春节"}], '
+                        '"workdays": [{"date": "YYYY-MM-DD", "name": "春节调休上班"}]}.')
+@data_dir_option
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@friendly_errors
+def calendar_load(data_dir: str | None, file: Any) -> None:
+    try:
+        data = json.load(file)
+    except ValueError as exc:
+        raise click.UsageError(f"{file.name} is not JSON: {exc}") from None
+    view = _services(data_dir).calendar.load_year(SYSTEM, None, data)
+    off = sum(not d["workday"] for d in view["days"])
+    click.echo(f"{view['year']}: loaded {off} days off and "
+               f"{len(view['days']) - off} make-up working days ({view['notice']})")
+    for found in view["disagreements"]:
+        answers = ", ".join(f"{source}: {'working day' if on else 'day off'}"
+                            for source, on in found["workday"].items())
+        click.echo(f"disagreement {found['day']}  {answers}", err=True)
+
+
+@calendar_group.command("remove", help="Drop a loaded year: the packages decide it again.")
+@data_dir_option
+@click.argument("year", type=int)
+@friendly_errors
+def calendar_remove(data_dir: str | None, year: int) -> None:
+    _services(data_dir).calendar.remove_year(SYSTEM, year)
+    click.echo(f"{year}: removed")
+
+
+COMMANDS: list[click.Command] = [requests_group, workdays_group, calendar_group]

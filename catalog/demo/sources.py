@@ -58,8 +58,20 @@ def urls(server: SimulatedSources, data_dir: Path) -> dict[str, str]:
     return {"ckan": server.ckan_url, "dcat": server.dcat_url, "spreadsheet": str(sheet)}
 
 
+def allow_simulated(services: Services, server: SimulatedSources) -> None:
+    """The demo's own simulated sources listen on loopback, which harvests may not reach by
+    default: the demo allows exactly their address (as a deployment lists its 政务外网 ranges
+    in MULU_HARVEST_ALLOW_NETWORKS). Mulu's own address (its base URL) stays refused."""
+    settings = services.store.settings
+    network = f"{server.url().split('//', 1)[1].rsplit(':', 1)[0]}/32"
+    if network not in settings.harvest_allow_networks:
+        services.store.settings = settings.with_overrides(
+            harvest_allow_networks=(*settings.harvest_allow_networks, network))
+
+
 def register_and_run(services: Services, server: SimulatedSources) -> list[SourceRun]:
     """Make sure the three sources exist, are approved and point at ``server``; run each once."""
+    allow_simulated(services, server)
     addresses = urls(server, services.settings.data_dir)
     reviewer = _actor(services, "reviewer")
     runs = []

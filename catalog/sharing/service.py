@@ -25,7 +25,18 @@ from catalog.db import (
     WorkdayOverride,
 )
 from catalog.errors import Conflict, Forbidden, InvalidInput, Message, NotAuthenticated, NotFound
-from catalog.sharing import deadlines, grants, inputs, machine, notify, queries, requests, views
+from catalog.sharing import (
+    calendar,
+    deadlines,
+    grants,
+    inputs,
+    machine,
+    notify,
+    queries,
+    requests,
+    views,
+)
+from catalog.sharing.calendar import require_admin
 from catalog.sharing.requests import Moment
 from catalog.sharing.rules import is_uuid
 from catalog.sharing.workdays import load_calendar
@@ -121,6 +132,7 @@ class SharingService:
         """Escalate breached requests, flag near breaches, warn of and expire grants."""
         with self.store.reading() as session:
             at = self._moment(session, now)
+            calendar.log_warnings(calendar.status(session, at.today))
         report = deadlines.run(self.store, self.settings, at)
         report.mailed = self.deliver()
         return report
@@ -227,9 +239,7 @@ class SharingService:
     def set_workday(self, actor: Actor, day: date, workday: bool | None, note: str = "") -> None:
         """Make ``day`` a working day or a day off in this deployment (None: the official
         calendar again). Deadlines already running keep the date they were given."""
-        if actor.role != "admin":
-            raise Forbidden(Message("只有系统管理员可以调整工作日历。",
-                                    "Only administrators change the calendar."))
+        require_admin(actor)
         with self.store.transaction() as session:
             row = session.get(WorkdayOverride, day)
             if row is not None:

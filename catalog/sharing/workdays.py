@@ -1,9 +1,12 @@
 """Chinese working days: public holidays off, make-up working days (调休) on.
 
-The official calendar comes from the maintained ``chinesecalendar`` package (法定节假日 and
-调休 as announced by the State Council each year); a deployment adds its own days (a provincial
-holiday, an extra working Saturday) in the ``workday_overrides`` table. Years the package does
-not cover yet fall back to Monday–Friday, still with the deployment's own days.
+The official calendar (法定节假日 and 调休 as announced by the State Council each year) is, per
+year: the arrangement an administrator loaded into the store (``calendar_days``, ``mulu calendar
+load``), else the maintained packages (``catalog.sharing.calendar_sources``). A deployment adds
+its own days (a provincial holiday, an extra working Saturday) in ``workday_overrides``, which
+win over both. A year no source covers counts Monday–Friday, and is never silent about it: the
+log says so, and ``catalog.sharing.calendar`` warns administrators (health endpoint, admin API,
+``mulu calendar status``) from November on when next year's days are missing.
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 
-import chinese_calendar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.db import WorkdayOverride
+from catalog.db import CalendarDay, CalendarYear, WorkdayOverride
+from catalog.sharing.calendar_sources import PACKAGES, package_workday, package_years
 
 log = logging.getLogger("mulu.sharing")
 _WARNED: set[int] = set()
@@ -32,22 +35,26 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(CHINA).date()
 
 
-def official_workday(day: date) -> bool:
-    """The State Council calendar; Monday–Friday for years it has not announced yet."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        if day.year not in _WARNED:
-            _WARNED.add(day.year)
-            log.warning("no official holidays for %s in chinesecalendar %s: counting Monday–"
-                        "Friday (upgrade the package, or add the days with `mulu workdays set`)",
-                        day.year, getattr(chinese_calendar, "__version__", "?"))
-        return day.weekday() < 5
+def official_workday(day: date, loaded: Mapping[int, Mapping[date, bool]] | None = None) -> bool:
+    """The State Council calendar: the loaded arrangement of ``day``'s year, else the packages;
+    Monday–Friday (logged) for a year nobody has the arrangement of."""
+    if loaded is not None and day.year in loaded:
+        return loaded[day.year].get(day, day.weekday() < 5)
+    answer = package_workday(day)
+    if answer is not None:
+        return answer
+    if day.year not in _WARNED:
+        _WARNED.add(day.year)
+        log.warning("no official holidays for %s (not loaded, not in %s): counting Monday–Friday "
+                    "until an administrator loads the State Council's notice with "
+                    "`mulu calendar load` (or PUT /api/admin/calendar/years/%s)",
+                    day.year, " or ".join(PACKAGES), day.year)
+    return day.weekday() < 5
 
 
 def covered_years() -> range:
-    """The years the installed calendar package knows the holidays of."""
-    years = {day.year for day in chinese_calendar.holidays}
+    """The years the installed calendar packages know the holidays of."""
+    years = set().union(*(package_years(source) for source in PACKAGES))
     return range(min(years), max(years) + 1)
 
 
@@ -56,11 +63,12 @@ class WorkCalendar:
     """The deployment's calendar: the official one plus its own ``overrides``."""
 
     overrides: Mapping[date, bool] = field(default_factory=dict)
+    loaded: Mapping[int, Mapping[date, bool]] = field(default_factory=dict)  # year -> its days
 
     def is_workday(self, day: date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
-        return official_workday(day)
+        return official_workday(day, self.loaded)
 
     def add(self, start: date, days: int) -> date:
         """The date ``days`` working days after ``start`` (``start`` itself is not counted)."""
@@ -92,4 +100,13 @@ class WorkCalendar:
 
 def load_calendar(session: Session) -> WorkCalendar:
     rows = session.execute(select(WorkdayOverride.day, WorkdayOverride.workday)).all()
-    return WorkCalendar({day: workday for day, workday in rows})
+    return WorkCalendar({day: workday for day, workday in rows}, load_official(session))
+
+
+def load_official(session: Session) -> dict[int, dict[date, bool]]:
+    """The arrangements loaded into the store: year -> the days that differ from Mon–Fri."""
+    loaded: dict[int, dict[date, bool]] = {
+        year: {} for year in session.scalars(select(CalendarYear.year))}
+    for day, workday in session.execute(select(CalendarDay.day, CalendarDay.workday)):
+        loaded.setdefault(day.year, {})[day] = workday
+    return loaded

@@ -119,7 +119,7 @@ HARVEST_SEES = expect(404, anonymous=401, staff_own=200, steward=200, reviewer=2
 
 
 def _new_harvest_source(role: str, _target: dict[str, Any]) -> dict[str, Any]:
-    payload = {"type": "dcat", "url": f"http://127.0.0.1:9/{role}/catalog.ttl"}
+    payload = {"type": "dcat", "url": f"http://harvest.example.gov.cn/{role}/catalog.ttl"}
     if role == "admin":
         payload["department_code"] = PUBLIC_SECURITY
     return {"json": payload}
@@ -133,7 +133,7 @@ def _upload_harvest_source(role: str, target: dict[str, Any]) -> dict[str, Any]:
 
 
 def _edit_harvest_source(_role: str, _target: dict[str, Any]) -> dict[str, Any]:
-    return {"json": {"url": f"http://127.0.0.1:9/edited/{next(_titles)}.ttl", "name": "改"}}
+    return {"json": {"url": f"http://harvest.example.gov.cn/edited/{next(_titles)}.ttl", "name": "改"}}
 
 
 def _link_publisher(api_world: Any, _role: str) -> tuple[str, dict[str, Any]]:
@@ -165,6 +165,21 @@ def _approve(_role: str, _target: dict[str, Any]) -> dict[str, Any]:
 
 def _queue(_role: str, _target: dict[str, Any]) -> dict[str, Any]:
     return {"json": {"dry_run": True}}
+
+
+CALENDAR_YEAR = "/api/admin/calendar/years/<int:year>"
+CALENDAR_2027 = {"notice": "测试用安排 / a test arrangement",
+                 "holidays": [{"start": "2027-01-01", "name": "元旦"}]}
+
+
+def _calendar_year(loaded: bool, put: bool = False) -> sharing_matrix.Prepare:
+    def prepare(api_world: ApiWorld, _role: str) -> tuple[str, dict[str, Any]]:
+        calendar = api_world.services.calendar
+        if loaded and calendar.year(2027)["source"] != "loaded":
+            calendar.load_year(SYSTEM, 2027, CALENDAR_2027)
+        return CALENDAR_YEAR.replace("<int:year>", "2027"), {"json": CALENDAR_2027} if put else {}
+
+    return prepare
 
 
 @dataclass(frozen=True)
@@ -258,6 +273,12 @@ MATRIX: tuple[Row, ...] = (
     Row("POST", HARVEST + "/sources/<int:source_id>/jobs",
         only(202, "steward", "admin", steward_other=404), payload=_queue,
         note="an approved source without jobs"),
+    # the official calendar (issue 14): administrators review and load it
+    Row("GET", "/api/admin/calendar", only(200, "admin")),
+    Row("GET", CALENDAR_YEAR, only(200, "admin"), prepare=_calendar_year(False)),
+    Row("PUT", CALENDAR_YEAR, only(200, "admin"), prepare=_calendar_year(False, put=True)),
+    Row("DELETE", CALENDAR_YEAR, only(200, "admin"), prepare=_calendar_year(True),
+        note="a loaded year, dropped"),
     # 待完善 counts and publishers (issue 9)
     Row("GET", "/api/completion", expect(200)),
     Row("GET", "/api/organizations", only(200, "reviewer", "admin")),
@@ -327,8 +348,8 @@ def _harvest_path(api_world: ApiWorld, row: Row) -> str:
     """A fresh harvest source of 省公安厅: pending (to review), approved (to queue a job), or
     approved with one queued job (to read)."""
     harvest, w = api_world.services.harvest, api_world.world
-    source = harvest.add_source(w.steward, {"type": "dcat",
-                                            "url": f"http://127.0.0.1:9/{next(_titles)}.ttl"})
+    url = f"http://harvest.example.gov.cn/{next(_titles)}.ttl"  # never fetched here
+    source = harvest.add_source(w.steward, {"type": "dcat", "url": url})
     job = ""
     if not row.rule.endswith("/review"):
         harvest.review_source(w.reviewer, source.id, "approve")

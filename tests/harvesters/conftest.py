@@ -3,6 +3,7 @@ helpers to register, approve and run a source with short limits."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,9 +17,15 @@ from catalog.cli import main
 from catalog.db import Dataset, HarvestProvenance
 from catalog.services import Services
 from catalog.store import Store
+from harvesters.addresses import AddressGuard
 from tests.conftest import make_settings
 from tests.factories import World, build_world
 from tests.harvesters.server import FIXTURES, Reply, Request, Site, json_reply
+
+# tests/harvesters/server.py listens on 127.0.0.1: these tests allow it explicitly, as a
+# deployment allows its 政务外网 ranges (the default refuses loopback)
+LOCAL_SOURCES = ("127.0.0.1/32",)
+LOCAL_GUARD = AddressGuard(tuple(ipaddress.ip_network(n) for n in LOCAL_SOURCES))
 
 FAST = {"request_timeout": 3.0, "connect_timeout": 1.0, "retries": 1, "backoff": 0.01,
         "job_seconds": 30.0}
@@ -29,6 +36,12 @@ def site() -> Iterator[Site]:
     server = Site()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def services(store: Store) -> Services:
+    store.settings = store.settings.with_overrides(harvest_allow_networks=LOCAL_SOURCES)
+    return Services.build(store)
 
 
 @pytest.fixture
@@ -120,6 +133,7 @@ class FakeCkan:
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An embedded data dir for CLI tests (fill it with ``cli_world``)."""
     monkeypatch.setenv("MULU_SECRET_KEY", "test")
+    monkeypatch.setenv("MULU_HARVEST_ALLOW_NETWORKS", ",".join(LOCAL_SOURCES))
     monkeypatch.delenv("MULU_DATABASE_URL", raising=False)
     return tmp_path / "data"
 

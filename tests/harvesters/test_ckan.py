@@ -12,6 +12,7 @@ from harvesters.ckan import BoundedSession, api_base
 from harvesters.http import Deadline, Fetcher, Limits
 from tests.factories import MARKET
 from tests.harvesters.conftest import (
+    LOCAL_GUARD,
     FakeCkan,
     add_source,
     count_datasets,
@@ -109,7 +110,7 @@ def test_comment_lines_before_the_json_are_ignored(site):
                file_reply("ckan/datagovuk_organization_list.json", "application/json"))
     import ckanapi
 
-    fetcher = Fetcher(Limits(retries=0), Deadline.after(10))
+    fetcher = Fetcher(Limits(retries=0), Deadline.after(10), guard=LOCAL_GUARD)
     ckan = ckanapi.RemoteCKAN(api_base(site.url("/api/3/action")), get_only=True,
                               session=BoundedSession(fetcher))
     assert ckan.action.organization_list() == ["2gether-nhs-foundation-trust",

@@ -27,7 +27,15 @@ from harvesters.registry import HARVESTERS
 from harvesters.worker import Worker
 from tests.api.conftest import ApiClient
 from tests.factories import MARKET, PUBLIC_SECURITY
-from tests.harvesters.conftest import FakeCkan, add_source, cli, cli_world, full_packages, run
+from tests.harvesters.conftest import (
+    LOCAL_SOURCES,
+    FakeCkan,
+    add_source,
+    cli,
+    cli_world,
+    full_packages,
+    run,
+)
 from tests.harvesters.server import Reply, json_reply
 
 
@@ -190,7 +198,8 @@ def test_killed_worker_and_a_rerun_with_correct_counts(tmp_path, site):
     site.route("/api/action/package_show", lambda r: (time.sleep(0.3), json_reply(
         {"success": True, "result": full[r.query["id"]]}))[1])
     d = ["--data-dir", str(data_dir)]
-    env = {**os.environ, "MULU_SECRET_KEY": "test"}
+    env = {**os.environ, "MULU_SECRET_KEY": "test",
+           "MULU_HARVEST_ALLOW_NETWORKS": ",".join(LOCAL_SOURCES)}
     env.pop("MULU_DATABASE_URL", None)
     source = subprocess.run([*MULU, "harvest", "add", *d, "--type",
                              "ckan", "--url", ckan.url, "--department", PUBLIC_SECURITY],
@@ -261,7 +270,8 @@ def test_cli_run_draws_a_progress_bar_on_a_terminal(data_dir, site):
     source = cli("harvest", "add", *d, "--type", "ckan", "--url", ckan.url,
                   "--department", PUBLIC_SECURITY, "--default", "share_type=无条件共享").strip()
     cli("harvest", "approve", *d, source)
-    env = {**os.environ, "MULU_SECRET_KEY": "test"}
+    env = {**os.environ, "MULU_SECRET_KEY": "test",
+           "MULU_HARVEST_ALLOW_NETWORKS": ",".join(LOCAL_SOURCES)}
     env.pop("MULU_DATABASE_URL", None)
     master, slave = pty.openpty()
     with os.fdopen(master, "rb", buffering=0) as terminal:

@@ -25,7 +25,7 @@ from catalog.store import Store
 from harvesters import jobs
 from harvesters.worker import Worker
 from tests.factories import World
-from tests.harvesters.conftest import FakeCkan, add_source, full_packages
+from tests.harvesters.conftest import LOCAL_SOURCES, FakeCkan, add_source, full_packages
 from tests.harvesters.server import Reply, Site, json_reply
 
 MULU = [sys.executable, "-c", "from catalog.cli import main; main()"]
@@ -82,7 +82,8 @@ def set_next_run(store: Store, source_id: int, moment: datetime | None) -> None:
 
 def worker_env(store: Store, tmp_path: Path) -> dict[str, str]:
     env = {**os.environ, "MULU_DATABASE_URL": store.settings.database_url,
-           "MULU_DATA_DIR": str(tmp_path / "worker-data"), "MULU_SECRET_KEY": "test"}
+           "MULU_DATA_DIR": str(tmp_path / "worker-data"), "MULU_SECRET_KEY": "test",
+           "MULU_HARVEST_ALLOW_NETWORKS": ",".join(LOCAL_SOURCES)}
     env.pop("MULU_SEARCH_URL", None)
     return env
 

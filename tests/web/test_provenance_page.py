@@ -8,8 +8,22 @@ from collections.abc import Iterator
 import pytest
 
 from tests.factories import World
-from tests.harvesters.conftest import FakeCkan, add_source, datasets, full_packages, run
+from tests.harvesters.conftest import (
+    LOCAL_SOURCES,
+    FakeCkan,
+    add_source,
+    datasets,
+    full_packages,
+    run,
+)
 from tests.harvesters.server import Site
+
+
+@pytest.fixture(autouse=True)
+def local_sources(app) -> None:
+    """The fake portal listens on 127.0.0.1: allowed explicitly, as in tests/harvesters."""
+    store = app.extensions["mulu"].store
+    store.settings = store.settings.with_overrides(harvest_allow_networks=LOCAL_SOURCES)
 
 
 @pytest.fixture

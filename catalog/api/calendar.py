@@ -1,0 +1,46 @@
+"""/api/admin/calendar: the official working-day calendar, reviewed and loaded by administrators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from catalog.api.auth import current_actor, require, services
+from catalog.sharing.calendar import ArrangementInput
+
+blp = Blueprint("calendar", __name__, url_prefix="/api/admin/calendar",
+                description="法定节假日与调休安排 / the official working-day calendar")
+
+
+@blp.route("", methods=["GET"])
+@require("admin")
+def calendar_status() -> dict[str, Any]:
+    """Which source covers each year (loaded, chinesecalendar, holidays), the warnings due
+    today (this or — from November — next year missing, sources disagreeing) and every day the
+    sources disagree on."""
+    return services().calendar.status().as_dict()
+
+
+@blp.route("/years/<int:year>")
+class CalendarYearView(MethodView):
+    @require("admin")
+    def get(self, year: int) -> dict[str, Any]:
+        """The year's official days that differ from Monday–Friday, and which source says so."""
+        return services().calendar.year(year)
+
+    @require("admin")
+    @blp.arguments(ArrangementInput)
+    def put(self, payload: dict[str, Any], year: int) -> dict[str, Any]:
+        """Load (or replace) the year's arrangement from the State Council's notice: its public
+        holidays and make-up working days (audited). The answer lists the days other sources
+        disagree on."""
+        return services().calendar.load_year(current_actor(), year, payload)
+
+    @require("admin")
+    def delete(self, year: int) -> dict[str, Any]:
+        """Drop the loaded arrangement: the packages decide that year again (audited); the
+        answer is the year as it now stands."""
+        services().calendar.remove_year(current_actor(), year)
+        return services().calendar.year(year)
