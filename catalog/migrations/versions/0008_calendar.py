@@ -1,7 +1,7 @@
 """the official calendar an administrator loads: years (国务院办公厅 notices) and their days
 
 Revision ID: 0008_calendar
-Revises: 0005_keep_and_flag
+Revises: 0007_sessions_logins
 """
 
 from __future__ import annotations
