@@ -185,3 +185,21 @@ def test_an_import_row_naming_another_provider_is_that_publishers_record(world, 
     duplicates = [[p["field"] for p in v.problems if p["kind"] == "possible_duplicate"]
                   for v in stored]
     assert duplicates == [["title"], ["title"], [], ["title"]]   # the first two: of the strict
+
+
+def test_completing_a_harvested_record_keeps_its_provider(world, site):
+    """A steward who completes a record of a provider the source names without a code edits
+    that publisher's record: it is not moved to the steward's department's credit code."""
+    row = record(title="六安市企业基本信息", resource_code=None, description=None,
+                 publisher_name="六安市市场监督管理局", publisher_code=None)
+    run(world, add_source(world, "dcat", publish(site, [("h", row)])))
+    dataset_id = datasets(world)[BASE + "h"].id
+    current = world.services.datasets.get(world.steward, dataset_id).record
+    assert "publisher_code" not in current
+    world.services.datasets.update(world.steward, dataset_id,
+                                   {**current, "description": "六安市企业登记信息。"})
+    edited = world.services.datasets.get(world.steward, dataset_id).record
+    assert edited["publisher_name"] == "六安市市场监督管理局"
+    assert "publisher_code" not in edited
+    names = {o.name for o in world.services.completion.organizations(world.reviewer)}
+    assert "六安市市场监督管理局" in names
