@@ -55,9 +55,13 @@ class NewDataset:
 
 
 def fill_own_publisher(record: dict[str, Any], department: Department) -> None:
-    """A registration's publisher is its department unless the record names another."""
+    """A registration's publisher is its department unless the record names another: a
+    provider named without a code is known by its name (as in a harvest), not given the
+    department's code."""
     record.setdefault("publisher_name", department.name)
-    record.setdefault("publisher_code", department.code)
+    named = publishers.fold(str(record["publisher_name"] or ""))
+    if "publisher_code" not in record and named in ("", publishers.fold(department.name)):
+        record["publisher_code"] = department.code
 
 
 def fill_harvest_publisher(record: dict[str, Any], department: Department) -> None:

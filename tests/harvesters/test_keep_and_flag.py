@@ -151,3 +151,55 @@ def test_a_spreadsheet_import_offers_all_or_none_and_keep_and_flag(world, tmp_pa
     assert todo.total == 35
     assert all("description" in {p["field"] for p in v.problems} for v in todo.items)
     assert datasets.list(world.staff, state="incomplete").total == 0   # drafts: their own
+
+
+def test_an_import_row_naming_another_provider_is_that_publishers_record(world, tmp_path):
+    """A row that names its provider (and no code) is that publisher's record, as in a harvest:
+    the same title from two providers is two records, neither a duplicate of the other nor
+    given the importing department's credit code; a row naming no provider, or the importing
+    department itself, is the department's (both import modes; all or none still refuses a
+    title repeated within one file, whoever provides it)."""
+    from catalog import spreadsheet
+    from tests.factories import PUBLIC_SECURITY
+    from tests.harvesters.test_spreadsheet import write_csv
+    from vocab.fields import FIELDS
+
+    def rows(providers: list[str]) -> list[list[str]]:
+        return [spreadsheet.render_row({**spreadsheet.EXAMPLE, "title": "工商_企业基本信息",
+                                        **({"publisher_name": p} if p else {})})
+                for p in providers]
+
+    header = [spreadsheet.header_label(f) for f in FIELDS]
+    datasets = world.services.datasets
+    for number, provider in enumerate(["六安市市场监督管理局", "六安市数据资源管理局"]):
+        path = tmp_path / f"provider-{number}.csv"   # all or none: one file a provider
+        write_csv(path, header, rows([provider]))
+        assert spreadsheet.import_file(datasets, world.steward, path.read_bytes(),
+                                       path.name).created == 1
+    path = tmp_path / "four-rows.csv"
+    write_csv(path, header, rows(["六安市市场监督管理局", "六安市数据资源管理局", "", "安徽省公安厅"]))
+    kept = spreadsheet.import_file(datasets, world.steward, path.read_bytes(), path.name, keep=True)
+    stored = [datasets.get(world.steward, item.id) for item in kept.items]
+    assert [v.record.get("publisher_code") for v in stored] == [None, None, PUBLIC_SECURITY,
+                                                                PUBLIC_SECURITY]
+    duplicates = [[p["field"] for p in v.problems if p["kind"] == "possible_duplicate"]
+                  for v in stored]
+    assert duplicates == [["title"], ["title"], [], ["title"]]   # the first two: of the strict
+
+
+def test_completing_a_harvested_record_keeps_its_provider(world, site):
+    """A steward who completes a record of a provider the source names without a code edits
+    that publisher's record: it is not moved to the steward's department's credit code."""
+    row = record(title="六安市企业基本信息", resource_code=None, description=None,
+                 publisher_name="六安市市场监督管理局", publisher_code=None)
+    run(world, add_source(world, "dcat", publish(site, [("h", row)])))
+    dataset_id = datasets(world)[BASE + "h"].id
+    current = world.services.datasets.get(world.steward, dataset_id).record
+    assert "publisher_code" not in current
+    world.services.datasets.update(world.steward, dataset_id,
+                                   {**current, "description": "六安市企业登记信息。"})
+    edited = world.services.datasets.get(world.steward, dataset_id).record
+    assert edited["publisher_name"] == "六安市市场监督管理局"
+    assert "publisher_code" not in edited
+    names = {o.name for o in world.services.completion.organizations(world.reviewer)}
+    assert "六安市市场监督管理局" in names
