@@ -13,7 +13,7 @@ Inputs, written to a temp dir first (in a subprocess of their own):
 - **big**: one 100,000-row catalog file built from the same real rows: every export's cells that
   the spreadsheet reader reads (``map_lenient``: of two headers for one field the better-ranked,
   as a harvest reads it) under the template's header of their field, in the field table's order;
-  the cells the reader ignores (industry, data volume, contacts) are left out. The 25,239 rows
+  the cells the reader ignores (industry, data volume) are left out. The 25,239 rows
   come as they are, then again with the provider prefixed by another province (copy 1
   ``江苏省``, copy 2 ``浙江省``, copy 3 ``山东省`` — e.g. ``江苏省福州市城乡建设局``), so that
   each copy is another publisher's records, until ``--big-rows`` rows (copy 3 is cut short).
@@ -102,13 +102,13 @@ def real_tables(corpus: Path, limit: int | None = None) -> list[Table]:
 def big_table(tables: list[Table], size: int) -> Table:
     """One catalog of ``size`` rows: the real rows, then copies under other provinces'
     providers (see the module's docstring)."""
-    from catalog.spreadsheet.headers import header_columns, map_lenient
-    from vocab.fields import FIELDS
+    from catalog.spreadsheet.headers import header_columns, main_sheet_columns, map_lenient
 
     columns, rank = header_columns()
-    read = [map_lenient(t.header, columns, rank).mapping for t in tables]  # index -> field
-    names = [f.name for f in FIELDS if any(f.name in m.values() for m in read)]
-    header = [next(f.columns[0] for f in FIELDS if f.name == n) for n in names]
+    read = [map_lenient(t.header, columns, rank).mapping for t in tables]  # index -> column
+    headers = {name: names[0] for name, names in main_sheet_columns()}
+    names = [name for name in headers if any(name in m.values() for m in read)]
+    header = [headers[n] for n in names]
     place = {n: i for i, n in enumerate(names)}
     publisher = place.get("publisher_name")
     rows: list[list[str]] = []

@@ -84,6 +84,10 @@ class Harvester(ABC):
 
     type: ClassVar[str]
     global_ids: ClassVar[bool] = True   # remote ids name a dataset beyond the source (IRI, id)
+    # the source is one catalog spreadsheet: unless its config says otherwise, its size limit is
+    # the deployment's for spreadsheets (``Settings.max_sheet_bytes``, the import's), not the
+    # limit of one HTTP response
+    one_sheet: ClassVar[bool] = False
 
     def __init__(self, source: SourceSpec, fetcher: Fetcher):
         self.source = source

@@ -95,7 +95,9 @@ class JobRun:
                            for d in session.scalars(select(Department))]
             self.known: dict[str, Known] = load_known(session, source.id)
             self.dry_run, self.full, self.limit = job.dry_run, job.full, job.item_limit
-            limits = Limits.from_config(source.config.get("limits"))
+            sheet = {"max_bytes": self.store.settings.max_sheet_bytes} \
+                if self.harvesters[source.type].one_sheet else {}
+            limits = Limits.from_config({**sheet, **(source.config.get("limits") or {})})
             self.spec = SourceSpec(source.id, source.type, source.url, source.department_id,
                                    dict(source.config), limits)
         self.deadline = Deadline.after(limits.job_seconds)

@@ -40,6 +40,7 @@ from harvesters.placement import Mapped
 class SpreadsheetHarvester(Harvester):
     type = "spreadsheet"
     global_ids = False   # a row's id is its title key within the file: only codes match
+    one_sheet = True
 
     @contextmanager
     def _open(self) -> Iterator[tuple[BinaryIO, str]]:

@@ -199,6 +199,25 @@ def test_the_providers_phone_and_e_mail_are_the_contact_point(world, tmp_path):
             "email": found["sichuan_aba.json"]["orgEmail"]} in contacts
 
 
+def test_a_sheet_source_has_the_deployments_spreadsheet_size_limit(world, tmp_path):
+    """One rule for a spreadsheet's size, imported or harvested: ``Settings.max_sheet_bytes``
+    (not the 20 MB limit of one HTTP response), unless the source's own limits say otherwise."""
+    header, rows = portal_rows("anhui_anhui.json", 40)
+    path = tmp_path / "big.csv"
+    write_csv(path, header, rows)
+    size = path.stat().st_size
+    world.services.store.settings = world.services.store.settings.with_overrides(
+        max_sheet_bytes=size - 1)
+    refused = run(world, add_source(world, "spreadsheet", str(path)))
+    assert refused["status"] == "failed" and count_datasets(world) == 0
+    assert "http.too_large" in refused["errors"], refused["errors"]
+    world.services.store.settings = world.services.store.settings.with_overrides(
+        max_sheet_bytes=size)
+    assert run(world, add_source(world, "spreadsheet", str(path)))["counts"]["created"] == 40
+    own = run(world, add_source(world, "spreadsheet", str(path), limits={"max_bytes": size - 1}))
+    assert own["status"] == "failed"
+
+
 def test_missing_file_is_a_failed_job_that_changes_nothing(world, tmp_path):
     header, rows = portal_rows("anhui_anhui.json", 5)
     path = tmp_path / "gone.csv"
