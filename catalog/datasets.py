@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -46,6 +47,8 @@ from vocab.concepts import security_rank
 STATES = lifecycle.STATES
 REVIEW_ACTIONS = ("publish", "return")
 REGISTER_BATCH = 1000   # rows of a bulk registration stored with one statement per table
+StoredBatch = Callable[[Session, list[tuple[int, "DatasetView"]]], None]
+IngestedBatch = Callable[[Session, list[tuple[int, "DatasetView | InvalidInput"]]], None]
 
 
 @dataclass
@@ -135,14 +138,11 @@ class DatasetService:
     def register_many(self, actor: Actor, records: list[tuple[int, Any]], *,
                       department_code: str | None = None, submit: bool = False,
                       note: str = "") -> list[DatasetView]:
-        """All or none: validate every (row number, record), then store them in one transaction.
+        """All or none: validate every (row number, record), then store them in one transaction
+        (``register_batches``).
 
         Raises InvalidInput whose keys are ``row <n>: <field>`` when any row is wrong (and
-        ``department_code`` when the department is). The rows are stored in batches
-        (``catalog.harvested.create_datasets``: one query per check, bulk inserts); when a
-        batch meets a database error (a code a concurrent writer took), they are stored one
-        at a time instead, which names the rows to fix.
-        """
+        ``department_code`` when the department is)."""
         valid: list[tuple[int, dict[str, Any]]] = []
         errors: dict[str, list[Message]] = {}
         for row, data in records:
@@ -153,51 +153,101 @@ class DatasetService:
                     errors.setdefault(f"row {row}: {name}", []).extend(messages)
         if errors:
             raise InvalidInput(errors)
+        views: list[DatasetView] = []
+        self.register_batches(
+            actor, (valid[start:start + REGISTER_BATCH]
+                    for start in range(0, len(valid), REGISTER_BATCH)),
+            department_code=department_code, submit=submit, note=note,
+            on_batch=lambda _session, stored: views.extend(view for _row, view in stored))
+        return views
+
+    def register_batches(self, actor: Actor, batches: Iterable[list[tuple[int, dict[str, Any]]]],
+                         *, department_code: str | None = None, submit: bool = False,
+                         note: str = "", on_batch: StoredBatch | None = None) -> int:
+        """All or none, for records already validated (``validate``), in batches (an
+        iterator: a file of any length streams through): every batch in one transaction,
+        committed when the last is stored; returns how many were stored.
+
+        Each batch goes through ``catalog.writes.create_datasets`` (one query per check, bulk
+        inserts) in a savepoint; when it meets a database error (a code a concurrent writer
+        took), its rows are stored one at a time instead, which names the rows to fix.
+        ``on_batch`` receives each stored batch's (row, view) pairs in the same transaction
+        (an import job's report rows and progress); it may raise to roll everything back.
+        Raises InvalidInput whose keys are ``row <n>: <field>``, for every batch's rows."""
+        stored = 0
+        errors: dict[str, list[Message]] = {}
         with self.store.transaction() as session:
             department = self._writable_department(session, actor, department_code)
             state = "submitted" if submit else "draft"
-            try:
-                with session.begin_nested():
-                    views = self._register_batches(session, actor, department, valid,
-                                                   state=state, note=note or "created")
-            except IntegrityError:
-                views = self._register_each(session, actor, department, valid, state=state,
-                                            note=note or "created")
-            return views
+            for batch in batches:
+                try:
+                    try:
+                        with session.begin_nested():
+                            views = self._register_batches(session, actor, department, batch,
+                                                           state=state, note=note or "created")
+                    except IntegrityError:
+                        views = self._register_each(session, actor, department, batch,
+                                                    state=state, note=note or "created")
+                except InvalidInput as exc:
+                    for name, messages in exc.errors.items():
+                        errors.setdefault(name, []).extend(messages)
+                    continue
+                stored += len(views)
+                if on_batch is not None and not errors:
+                    on_batch(session, [(row, view) for (row, _), view
+                                       in zip(batch, views, strict=True)])
+            if errors:
+                raise InvalidInput(errors)
+        return stored
 
     def ingest_many(self, actor: Actor, rows: list[tuple[int, dict[str, Any], dict[str, str]]],
                     *, department_code: str | None = None, submit: bool = False,
-                    note: str = "") -> list[tuple[int, DatasetView | InvalidInput]]:
+                    note: str = "", on_batch: IngestedBatch | None = None,
+                    ) -> list[tuple[int, DatasetView | InvalidInput]]:
         """Keep and flag: every (row, record, unread values) is stored, as 待完善 with its
         problems where it lacks or breaks something (a draft, or submitted), except a row
-        unsafe to keep, which is refused alone (``catalog.problems.assess``)."""
+        unsafe to keep, which is refused alone (``catalog.problems.assess``).
+
+        Each batch of ``REGISTER_BATCH`` rows is stored in its own transaction (with what
+        ``on_batch`` writes of it: an import job's report rows), so other writers get their
+        turn between batches; a failure keeps the batches committed before it."""
         results: list[tuple[int, DatasetView | InvalidInput]] = []
-        kept: list[tuple[int, Assessment]] = []
-        for row, data, unread in rows:
-            try:
-                kept.append((row, assess(data, self.settings, actor, unread)))
-            except InvalidInput as exc:
-                results.append((row, exc))
         state = "submitted" if submit else "draft"
-        with self.store.transaction() as session:
-            department = self._writable_department(session, actor, department_code)
-            for start in range(0, len(kept), REGISTER_BATCH):
-                batch = kept[start:start + REGISTER_BATCH]
-                items = [NewDataset(a.record, department.id, a.problems) for _, a in batch]
+        for start in range(0, max(len(rows), 1), REGISTER_BATCH):
+            outcome: list[tuple[int, DatasetView | InvalidInput]] = []
+            kept: list[tuple[int, Assessment]] = []
+            for row, data, unread in rows[start:start + REGISTER_BATCH]:
+                try:
+                    kept.append((row, assess(data, self.settings, actor, unread)))
+                except InvalidInput as exc:
+                    outcome.append((row, exc))
+            with self.store.transaction() as session:
+                department = self._writable_department(session, actor, department_code)
+                items = [NewDataset(a.record, department.id, a.problems) for _, a in kept]
                 at = utcnow()
                 stored = create_datasets(session, actor, items, state=state,
                                          action="dataset.import", note=note or "created",
                                          fill_publisher=fill_own_publisher, duplicates="flag",
-                                         at=at)
-                for (row, _), item, result in zip(batch, items, stored, strict=True):
+                                         at=at) if items else []
+                for (row, _), item, result in zip(kept, items, stored, strict=True):
                     if isinstance(result, InvalidInput):
-                        results.append((row, result))
+                        outcome.append((row, result))
                         continue
                     view = self._new_view(result, department, item.record,
                                           starting_state(state, item.problems), at)
                     view.problems = as_dicts(item.problems)
-                    results.append((row, view))
-        return sorted(results, key=lambda r: r[0])
+                    outcome.append((row, view))
+                outcome.sort(key=lambda r: r[0])
+                if on_batch is not None:
+                    on_batch(session, outcome)
+            results.extend(outcome)
+        return results
+
+    def check_writable(self, actor: Actor, department_code: str | None) -> None:
+        """Refuse at once a department the actor may not register datasets for (before a long
+        import reads its file)."""
+        with self.store.reading() as session:
+            self._writable_department(session, actor, department_code)
 
     def _register_batches(self, session: Session, actor: Actor, department: Department,
                           rows: list[tuple[int, dict[str, Any]]], *, state: str,

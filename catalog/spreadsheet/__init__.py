@@ -21,9 +21,10 @@ sheet), ``model`` (names, results), ``template`` (the template) and ``importer``
 validate, register).
 """
 
+from catalog.spreadsheet.budget import Budget, ImportStopped, Meter
 from catalog.spreadsheet.cells import cell_text, convert
 from catalog.spreadsheet.headers import normalize_header
-from catalog.spreadsheet.importer import import_file, parse
+from catalog.spreadsheet.importer import Collected, ImportSink, Step, import_file, parse
 from catalog.spreadsheet.items import ItemRow
 from catalog.spreadsheet.model import (
     CSV_TYPE,
@@ -46,6 +47,7 @@ from catalog.spreadsheet.reading import (
     LostItem,
     Sheet,
     SheetSource,
+    check_file,
     is_xlsx,
     read_sheet,
 )
@@ -62,6 +64,7 @@ from catalog.spreadsheet.template import (
 )
 
 __all__ = [
+    "Budget", "Collected", "ImportSink", "ImportStopped", "Meter", "Step", "check_file",
     "CSV_TYPE", "EXAMPLE", "HEADER_SCAN_ROWS", "ITEMS_SHEET", "LENIENT", "LISTS_SHEET",
     "MAIN_SHEET", "MAX_UNZIPPED_BYTES", "MIN_HEADER_MATCHES", "STRICT", "XLSX_TYPE",
     "ImportResult", "ImportedRow", "ItemRow", "LostItem", "ParsedSheet", "Policy", "Problem", "Row",
