@@ -161,7 +161,7 @@ class _Run:
                 self.sink.progress(Step(STORING, stored, valid, 0.5 + 0.5 * stored / valid,
                                         locked=True))
 
-            self.sink.progress(Step(STORING, 0, valid, 0.5, locked=True))
+            self.sink.progress(Step(STORING, 0, valid, 0.5))   # before the transaction opens
             try:
                 self.datasets.register_batches(
                     self.actor, _spooled(spool), department_code=self.department_code,
