@@ -166,3 +166,38 @@ class Worker:
                         time.sleep(min(0.2, poll))
             finally:
                 self.echo("worker stopped")
+
+
+class BackgroundWorker:
+    """A worker in a daemon thread of another process: every ``interval`` seconds what
+    ``mulu worker --once`` does for ``kinds`` (``mulu serve`` runs import jobs this way, so
+    the embedded default needs no second process). Stopping abandons the current job at its
+    next safe point (an all-or-none import then writes nothing)."""
+
+    def __init__(self, services: Any, echo: Callable[[str], None], *,
+                 kinds: tuple[str, ...] = KINDS, interval: float = 1.0):
+        self.worker = Worker(services, echo=echo, kinds=kinds)
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"mulu-jobs-{'-'.join(kinds)}",
+                                        daemon=True)
+
+    def start(self) -> BackgroundWorker:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self.worker.stop()
+        if self.worker.current is not None:
+            self.worker._abandon("the server is stopping")
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        import logging
+
+        while not self._stop.wait(self.interval):
+            try:
+                self.worker.run_once()
+            except Exception:  # noqa: BLE001 - a failed round is logged and tried again later
+                logging.getLogger("mulu.jobs").exception("background job round failed")

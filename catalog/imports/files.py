@@ -10,7 +10,7 @@ import re
 import tempfile
 import uuid
 from pathlib import Path, PurePath
-from typing import BinaryIO, cast
+from typing import IO, BinaryIO, cast
 
 from catalog import spreadsheet
 
@@ -24,7 +24,7 @@ def display_name(filename: str) -> str:
     return name[:255] or "upload"
 
 
-def keep(data_dir: Path, stream: BinaryIO, filename: str, *, max_bytes: int) -> tuple[str, int]:
+def keep(data_dir: Path, stream: IO[bytes], filename: str, *, max_bytes: int) -> tuple[str, int]:
     """Copy the upload (at most ``max_bytes`` and one byte more, so a larger file is refused
     as too large) into the data dir once it passed the cheap check; returns its reference and
     size. Raises InvalidInput on ``file``; nothing is kept then."""
@@ -45,7 +45,7 @@ def keep(data_dir: Path, stream: BinaryIO, filename: str, *, max_bytes: int) -> 
     return name, copied
 
 
-def _copy(source: BinaryIO, target: BinaryIO, limit: int) -> int:
+def _copy(source: IO[bytes], target: BinaryIO, limit: int) -> int:
     copied = 0
     while copied < limit and (block := source.read(min(COPY_BLOCK, limit - copied))):
         target.write(block)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from sqlalchemy import func, select
 
@@ -50,7 +50,7 @@ class ImportService:
         return self.store.settings.data_dir
 
     # -- starting ----------------------------------------------------------------------------
-    def start(self, actor: Actor, stream: BinaryIO, filename: str, *,
+    def start(self, actor: Actor, stream: IO[bytes], filename: str, *,
               department_code: str | None = None, mode: str = "all",
               submit: bool = False) -> dict[str, Any]:
         """Keep the file and queue its import; returns the job (queued)."""
@@ -69,7 +69,7 @@ class ImportService:
         refusal = self.execute(job_id, listener=listener)
         return self.view(actor, job_id), refusal
 
-    def _create(self, actor: Actor, stream: BinaryIO, filename: str, status: str, *,
+    def _create(self, actor: Actor, stream: IO[bytes], filename: str, status: str, *,
                 department_code: str | None, mode: str, submit: bool) -> int:
         if mode not in MODES:
             raise field_error("mode", "导入方式应为 all 或 keep。", "The mode is all or keep.")
