@@ -182,6 +182,7 @@ class _Run:
         with read_sheet(source, filename, policy=STRICT, max_bytes=self.max_bytes,
                         meter=self.meter) as sheet:
             ignored = list(sheet.ignored_columns)
+            self.sink.progress(Step(CHECKING, 0, None, 0.0))
             for row in sheet.rows:
                 record, found = self._validated(row)
                 problems.extend(found)
@@ -240,6 +241,7 @@ class _Run:
         with read_sheet(source, filename, policy=LENIENT, max_bytes=self.max_bytes,
                         meter=self.meter) as sheet:
             ignored = list(sheet.ignored_columns)
+            self.sink.progress(Step(STORING, 0, None, 0.0))
             for row in sheet.rows:
                 batch.append((row.number, dict(row.record), dict(row.unread)))
                 if len(batch) >= REGISTER_BATCH:
