@@ -62,6 +62,7 @@ class JobSink:
     listener: Listener | None = None
     counts: dict[str, int] = field(default_factory=lambda: {"created": 0, "flagged": 0,
                                                             "refused": 0})
+    last: Step | None = None   # the last step, kept by ``finish`` whether written or not
     _phase: str = ""
     _beaten: float = 0.0
 
@@ -71,6 +72,7 @@ class JobSink:
         return self.store.settings.store_backend != "sqlite"
 
     def progress(self, step: Step) -> None:
+        self.last = step
         self._keep(step)
         if self.listener is not None:
             self.listener(step)
@@ -178,7 +180,7 @@ class ImportRun:
             status = "failed"
             error = f"internal error: {type(exc).__name__}: {exc} — {aftermath(self)}"
         finish(self.store, self.job_id, status=status, counts=self.sink.counts,
-               summary=summary, error=error)
+               summary=summary, error=error, last=self.sink.last)
         files.discard(self.store.settings.data_dir, self.file_ref)
         return refusal
 
@@ -190,16 +192,23 @@ class ImportRun:
 
 
 def finish(store: Store, job_id: int, *, status: str, counts: dict[str, int],
-           summary: dict[str, Any], error: str = "") -> None:
-    """Close the job (unless the reaper closed it meanwhile: its verdict stands)."""
+           summary: dict[str, Any], error: str = "", last: Step | None = None) -> None:
+    """Close the job (unless the reaper closed it meanwhile: its verdict stands), with the
+    progress it reached."""
     with store.transaction() as session:
         job = session.get_one(ImportJob, job_id, with_for_update=True)
         if job.status not in jobs.ACTIVE:
             return
         job.status, job.counts, job.summary, job.error = status, dict(counts), summary, error
         job.finished_at = utcnow()
+        if last is not None:
+            if last.phase != job.phase:
+                job.phase_started_at = job.finished_at
+            job.phase, job.rows_done, job.share = last.phase, last.rows, last.share
+            job.rows_total = last.total if last.total is not None else job.rows_total
         if status == "succeeded":
             job.share, job.phase = 1.0, "done"
+            job.rows_total = job.rows_done
 
 
 def actor_of(job: ImportJob, find: Callable[[int], Actor | None]) -> Actor | None:
