@@ -144,6 +144,17 @@ def _link_publisher(api_world: Any, _role: str) -> tuple[str, dict[str, Any]]:
     return f"/api/organizations/{own.id}/link", {"json": {"department_code": PUBLIC_SECURITY}}
 
 
+def _import_job(suffix: str = "") -> sharing_matrix.Prepare:
+    """A queued import job of 省公安厅 (its file the bulk import's one-row CSV)."""
+
+    def prepare(api_world: Any, role: str) -> tuple[str, dict[str, Any]]:
+        upload = _import(role, {})["data"]["file"]
+        job = api_world.services.imports.start(api_world.world.steward, upload[0], upload[1])
+        return f"/api/imports/{job['id']}{suffix}", {}
+
+    return prepare
+
+
 def _approve(_role: str, _target: dict[str, Any]) -> dict[str, Any]:
     return {"json": {"action": "approve", "note": "矩阵测试"}}
 
@@ -240,6 +251,11 @@ MATRIX: tuple[Row, ...] = (
     Row("POST", HARVEST + "/sources/<int:source_id>/jobs",
         only(202, "steward", "admin", steward_other=404), payload=_queue,
         note="an approved source without jobs"),
+    # import jobs (issue 9 §4): the department's, reviewers' and administrators' to read
+    Row("GET", "/api/imports", expect(200, anonymous=401)),
+    Row("POST", "/api/imports", only(202, "steward", "steward_other", "admin"), payload=_import),
+    Row("GET", "/api/imports/<int:job_id>", HARVEST_SEES, prepare=_import_job()),
+    Row("GET", "/api/imports/<int:job_id>/rows", HARVEST_SEES, prepare=_import_job("/rows")),
     # 待完善 counts and publishers (issue 9)
     Row("GET", "/api/completion", expect(200)),
     Row("GET", "/api/organizations", only(200, "reviewer", "admin")),
