@@ -44,8 +44,8 @@ from sqlalchemy import func, select
 from bench.harvest import fresh_store, records
 from catalog import audit, spreadsheet
 from catalog.actors import SYSTEM, Actor
-from catalog.rules import title_key
 from catalog.db import AuditEntry, Dataset, DatasetRevision, OutboxEvent
+from catalog.rules import title_key
 from catalog.services import Services
 from catalog.store import Store
 from vocab.fields import FIELDS, SHARE_METHODS_BY_FORM

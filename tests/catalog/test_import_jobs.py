@@ -320,3 +320,25 @@ def test_the_cli_runs_the_job_here_with_progress_lines(world: World, tmp_path):
     assert refused.exit_code == 2 and "row 3: description" in refused.output
     assert count(world) == 7
     assert world.services.imports.view(SYSTEM, 2)["status"] == "failed"
+
+
+def test_a_small_file_of_blank_rows_cannot_hold_a_request(world: World, store):
+    """Issue 14: what a request reads of a spreadsheet (the inline import, a harvest source's
+    upload check) is held to the inline budget; cells count blank ones too."""
+    from catalog.spreadsheet import Budget, Meter, import_file
+    from harvesters.uploads import SpreadsheetUpload
+
+    store.settings = store.settings.with_overrides(inline_max_cells=2000)
+    data = csv_file([[""] * len(HEADER)] * 300 + [row("空行之后的信息资源")])
+    with pytest.raises(InvalidInput) as exc:
+        import_file(world.services.datasets, world.steward, data, "a.csv",
+                    meter=Meter(Budget.inline(store.settings)))
+    assert "2,000 cells" in exc.value.message.en
+    with pytest.raises(InvalidInput) as exc:
+        world.services.harvest.add_source(world.steward, {"type": "spreadsheet"},
+                                          upload=SpreadsheetUpload(data, "a.csv"))
+    assert "2,000 cells" in exc.value.message.en
+    assert count(world) == 0 and world.services.harvest.list_sources(world.steward) == []
+    job = start(world, data)                          # a job has the larger budget
+    work(world)
+    assert world.services.imports.view(world.steward, job["id"])["counts"]["created"] == 1
