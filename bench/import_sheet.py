@@ -215,16 +215,26 @@ def job_child(path: Path, store_kind: str, mode: str) -> dict[str, Any]:
         before_mb = rss_mb()
         assert services.imports.claim() == job["id"]
         printer = Printer(sys.stderr, interval=10.0)
+        phases: dict[str, list[float]] = {}
+
+        def listen(step: Any) -> None:
+            phases.setdefault(step.phase, []).append(time.perf_counter())
+            printer(step)
+
         started = time.perf_counter()
         with OtherUsers(services, actor) as others:
-            refusal = services.imports.execute(job["id"], listener=printer)
+            refusal = services.imports.execute(job["id"], listener=listen)
         seconds = time.perf_counter() - started
+        ended = time.perf_counter()
+        checked = (phases["storing"][0] - phases["checking"][0]) if "checking" in phases else 0.0
+        stored = ended - phases["storing"][0] if "storing" in phases else 0.0
         view = services.imports.view(actor, job["id"])
         if refusal is not None or view["status"] != "succeeded":
             raise SystemExit(f"job {view['status']}: {view['error']} {view['problems'][:3]}")
         after = counts(store)
         return {"rows": view["counts"]["created"], "flagged": view["counts"].get("flagged", 0),
                 "seconds": seconds, "rows_per_s": view["counts"]["created"] / seconds,
+                "checking_s": checked, "storing_s": stored,
                 "peak_mb": rss_mb(), "grew_mb": rss_mb() - before_mb,
                 "audit_ok": after["audit_ok"], "datasets": after["datasets"],
                 "file_mb": path.stat().st_size / 1024 / 1024,
