@@ -131,3 +131,22 @@ def test_the_openapi_documents_the_job_api(env: Env):
     assert "progress" in spec["components"]["schemas"]["ImportJob"]["properties"]
     assert {"get"} <= set(spec["paths"][IMPORTS + "/{job_id}"])
     assert "413" in spec["paths"]["/api/datasets/import"]["post"]["responses"]
+
+
+def test_a_write_that_waited_out_the_store_lock_is_503_with_retry_after(env: Env, monkeypatch):
+    """SQLite has one writer: a write that waited longer than the busy timeout (an all-or-none
+    import of 100,000 rows holds the lock while it stores) is told to retry, not a 500."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    def locked(*_args: Any, **_kwargs: Any) -> Any:
+        raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError(
+            "database is locked"))
+
+    monkeypatch.setattr(type(env.services.datasets), "register", locked)
+    from tests.factories import record
+
+    response = env.call("POST", "/api/datasets", "steward", json=record())
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "retry" in response.get_json()["message"]["en"]
