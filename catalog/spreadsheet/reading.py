@@ -90,12 +90,34 @@ def read_sheet(source: SheetSource, filename: str = "", *, policy: Policy = STRI
         raise _file_error("文件为空。", "The file is empty.")
     columns, rank = header_columns(extra_columns)
     if not is_xlsx(head, filename):
-        start = stream.tell()
-        meter.follow(lambda: (stream.tell() - start) / size if size else None)
+        meter.follow(_CsvShare(stream, size, meter))
         yield _sheet(meter.watch(csv_rows(stream)), policy, columns, rank, meter)
         return
     with open_workbook(stream, meter.watch) as sheets:
         yield _workbook_sheet(sheets, policy, columns, rank, meter)
+
+
+class _CsvShare:
+    """How far through a CSV file the rows read are. The file is read in blocks, so where the
+    stream stands runs ahead of the rows; once a block is used up, the rows it held give the
+    file's rows per byte, and the rows read so far their share of the file."""
+
+    def __init__(self, stream: BinaryIO, size: int, meter: Meter):
+        self.stream, self.size, self.meter = stream, size, meter
+        self.start = stream.tell()
+        self.position = 0                   # where the stream stood at the last look
+        self.used = (0, 0)                  # (rows, bytes) of the blocks used up
+
+    def __call__(self) -> float | None:
+        if not self.size:
+            return None
+        position = self.stream.tell() - self.start
+        if position != self.position:       # a new block: the rows so far filled the last
+            self.used, self.position = (self.meter.rows, self.position), position
+        rows, read = self.used
+        if not rows or not read:
+            return position / self.size
+        return self.meter.rows * read / rows / self.size
 
 
 def check_file(source: SheetSource, filename: str = "", *, max_bytes: int | None = None) -> bool:
