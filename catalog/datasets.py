@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,10 +26,12 @@ from catalog.departments import writable_department
 from catalog.errors import Conflict, Forbidden, InvalidInput, Message, NotFound, field_error
 from catalog.messages import invalid_from_marshmallow, merge
 from catalog.problems import Assessment, Problem, as_dicts, assess, possible_duplicate
+from catalog.resource_codes import give_back, reserve_codes
 from catalog.schemas import load_record
 from catalog.store import Store
 from catalog.visibility import View, view_of, visible
 from catalog.writes import (
+    Deferred,
     Duplicates,
     NewDataset,
     PublisherRule,
@@ -174,21 +176,42 @@ class DatasetService:
         ``on_batch`` receives each stored batch's (row, view) pairs in the same transaction
         (an import job's report rows and progress); it may raise to roll everything back.
         Raises InvalidInput whose keys are ``row <n>: <field>``, for every batch's rows."""
+        deferred = self._deferred()
+        try:
+            return self._register_stream(actor, batches, department_code=department_code,
+                                         submit=submit, note=note, on_batch=on_batch,
+                                         deferred=deferred)
+        except BaseException:
+            if deferred is not None and deferred.reserved:   # nothing stored: codes go back
+                with self.store.transaction() as session:
+                    give_back(session, deferred.reserved)
+            raise
+
+    def _register_stream(self, actor: Actor, batches: Iterable[list[tuple[int, dict[str, Any]]]],
+                         *, department_code: str | None, submit: bool, note: str,
+                         on_batch: StoredBatch | None, deferred: Deferred | None) -> int:
         stored = 0
         errors: dict[str, list[Message]] = {}
         with self.store.transaction() as session:
             department = self._writable_department(session, actor, department_code)
             state = "submitted" if submit else "draft"
             for batch in batches:
+                mark = (len(deferred.entries), len(deferred.handed)) if deferred else (0, 0)
                 try:
                     try:
                         with session.begin_nested():
                             views = self._register_batches(session, actor, department, batch,
-                                                           state=state, note=note or "created")
+                                                           state=state, note=note or "created",
+                                                           deferred=deferred)
                     except IntegrityError:
+                        if deferred is not None:   # the batch's entries went with it
+                            deferred.undo(*mark)
                         views = self._register_each(session, actor, department, batch,
-                                                    state=state, note=note or "created")
+                                                    state=state, note=note or "created",
+                                                    deferred=deferred)
                 except InvalidInput as exc:
+                    if deferred is not None:
+                        deferred.undo(*mark)
                     for name, messages in exc.errors.items():
                         errors.setdefault(name, []).extend(messages)
                     continue
@@ -198,7 +221,23 @@ class DatasetService:
                                        in zip(batch, views, strict=True)])
             if errors:
                 raise InvalidInput(errors)
+            if deferred is not None:   # the chain's head is locked only now, for one append
+                audit.record_many(session, actor, deferred.entries)
         return stored
+
+    def _deferred(self) -> Deferred | None:
+        """For a long transaction on a store with row locks (PostgreSQL): codes reserved in
+        short transactions of their own, audit entries appended at the end
+        (``catalog.writes.Deferred``). SQLite has one writer: the transaction holds it anyway,
+        and a second transaction would wait for it."""
+        if self.settings.store_backend == "sqlite":
+            return None
+
+        def reserve(classifications: list[str], avoid: Collection[str]) -> list[str]:
+            with self.store.transaction() as codes:
+                return reserve_codes(codes, classifications, avoid=avoid)
+
+        return Deferred(reserve)
 
     def ingest_many(self, actor: Actor, rows: list[tuple[int, dict[str, Any], dict[str, str]]],
                     *, department_code: str | None = None, submit: bool = False,
@@ -251,7 +290,7 @@ class DatasetService:
 
     def _register_batches(self, session: Session, actor: Actor, department: Department,
                           rows: list[tuple[int, dict[str, Any]]], *, state: str,
-                          note: str) -> list[DatasetView]:
+                          note: str, deferred: Deferred | None = None) -> list[DatasetView]:
         views: list[DatasetView] = []
         errors: dict[str, list[Message]] = {}
         for start in range(0, len(rows), REGISTER_BATCH):
@@ -260,7 +299,7 @@ class DatasetService:
             results = create_datasets(
                 session, actor, [NewDataset(record, department.id) for _, record in batch],
                 state=state, action="dataset.create", note=note,
-                fill_publisher=fill_own_publisher, at=at)
+                fill_publisher=fill_own_publisher, at=at, deferred=deferred)
             for (row, record), result in zip(batch, results, strict=True):
                 if isinstance(result, InvalidInput):
                     for name, messages in result.errors.items():
@@ -273,7 +312,7 @@ class DatasetService:
 
     def _register_each(self, session: Session, actor: Actor, department: Department,
                        rows: list[tuple[int, dict[str, Any]]], *, state: str,
-                       note: str) -> list[DatasetView]:
+                       note: str, deferred: Deferred | None = None) -> list[DatasetView]:
         """The rows one at a time, each in its savepoint; every refused row is named."""
         views: list[DatasetView] = []
         errors: dict[str, list[Message]] = {}
@@ -282,7 +321,8 @@ class DatasetService:
                 with session.begin_nested():
                     dataset = self._create_one(session, actor, department.id, dict(record),
                                                state=state, note=note, action="dataset.create",
-                                               fill_publisher=fill_own_publisher)
+                                               fill_publisher=fill_own_publisher,
+                                               deferred=deferred)
                     views.append(self._view(session, dataset, "current"))
             except InvalidInput as exc:
                 for name, messages in exc.errors.items():
@@ -315,12 +355,14 @@ class DatasetService:
     def _create_one(session: Session, actor: Actor, department_id: int, record: dict[str, Any],
                     *, state: str, note: str, action: str, fill_publisher: PublisherRule,
                     duplicates: Duplicates = "refuse",
-                    problems: list[Problem] | None = None) -> Dataset:
+                    problems: list[Problem] | None = None,
+                    deferred: Deferred | None = None) -> Dataset:
         """A batch of one through the one write path (``catalog.writes``)."""
         result = create_datasets(session, actor, [NewDataset(record, department_id,
                                                               list(problems or []))],
                                  state=state, action=action, note=note,
-                                 fill_publisher=fill_publisher, duplicates=duplicates)[0]
+                                 fill_publisher=fill_publisher, duplicates=duplicates,
+                                 deferred=deferred)[0]
         if isinstance(result, InvalidInput):
             raise result
         return session.get_one(Dataset, result)

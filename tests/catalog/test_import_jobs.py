@@ -373,3 +373,40 @@ def test_the_rows_total_is_estimated_while_reading(world: World, monkeypatch, ki
     assert late and all(abs(s.total - len(rows)) <= len(rows) / 5 for s in late), \
         [(s.rows, s.total) for s in late[:: max(1, len(late) // 10)]]
     assert [s.total for s in steps if s.phase == "storing"][-1] == len(rows)
+
+
+def test_other_writers_are_not_held_up_while_an_import_stores(world: World, small_batches):
+    """PostgreSQL: while an all-or-none import stores its batches in one transaction, another
+    department registers a dataset of the same classification at once (the import reserves its
+    codes in short transactions and appends its audit entries at the end); the chain verifies.
+    SQLite has one writer: there the import holds it while it stores (bench/README-sheets.md)."""
+    import threading
+
+    from tests.factories import record
+
+    if world.services.settings.store_backend == "sqlite":
+        pytest.skip("SQLite has one writer")
+    done: list[str] = []
+
+    def register() -> None:
+        view = world.services.datasets.register(world.steward_other,
+                                                record(title="同时登记的信息资源"))
+        done.append(view.resource_code)
+
+    def meanwhile(step: importer.Step) -> None:
+        if step.locked and step.rows == 10 and not done:
+            writer = threading.Thread(target=register)
+            writer.start()
+            writer.join(8)
+            assert not writer.is_alive(), "the other writer waited for the import"
+
+    job = start(world, csv_file(titles(20)))
+    assert world.services.imports.claim() == job["id"]
+    world.services.imports.execute(job["id"], listener=meanwhile)
+    assert job_row(world, job["id"]).status == "succeeded", job_row(world, job["id"]).error
+    codes = [line["resource_code"] for line in world.services.imports.lines(
+        world.steward, job["id"], "created")]
+    assert len(done) == 1 and done[0] not in codes and len(set(codes)) == 20
+    assert count(world) == 21
+    with world.services.store.reading() as session:
+        assert audit.verify(session).ok
