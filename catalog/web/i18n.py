@@ -67,6 +67,7 @@ UI: dict[str, tuple[str, str]] = {
     "import.progress": ("进度", "Progress"),
     "import.rows": ("已处理 {done} 行", "{done} rows done"),
     "import.rows_of": ("已处理 {done} / 约 {total} 行", "{done} of about {total} rows done"),
+    "import.rows_of_exact": ("已处理 {done} / {total} 行", "{done} of {total} rows done"),
     "import.rate": ("每秒 {rate} 行", "{rate} rows/s"),
     "import.left": ("预计还需 {seconds} 秒", "about {seconds} s left"),
     "import.elapsed": ("已用 {seconds} 秒", "{seconds} s elapsed"),
