@@ -410,3 +410,18 @@ def test_other_writers_are_not_held_up_while_an_import_stores(world: World, smal
     assert count(world) == 21
     with world.services.store.reading() as session:
         assert audit.verify(session).ok
+
+
+def test_the_budgets_are_settings():
+    from catalog.config import ConfigError, load_settings
+
+    settings = load_settings({"MULU_IMPORT_MAX_ROWS": "150000", "MULU_IMPORT_MAX_SECONDS": "60",
+                              "MULU_INLINE_SHEET_BYTES": "1048576"})
+    assert (settings.import_max_rows, settings.import_max_seconds,
+            settings.inline_sheet_bytes) == (150_000, 60, 1024 ** 2)
+    defaults = load_settings({})
+    assert defaults.import_max_rows >= 100_000 and defaults.import_max_cells >= 100_000 * 40
+    for name, value in (("MULU_IMPORT_MAX_ROWS", "0"), ("MULU_IMPORT_MAX_CELLS", "many"),
+                        ("MULU_INLINE_IMPORT_SECONDS", "-1")):
+        with pytest.raises(ConfigError):
+            load_settings({name: value})
