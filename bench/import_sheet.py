@@ -2,6 +2,17 @@
 rows or none, as ``mulu dataset import`` and ``POST /api/datasets/import`` run it.
 
     python -m bench.import_sheet [--rows 1000,5000] [--store sqlite|postgres] [--runs 3] [--json]
+    python -m bench.import_sheet --job [--rows 100000] [--store sqlite|postgres]
+                                 [--mode all|keep] [--format csv|xlsx]
+
+``--job`` runs each file through the import job path instead, as ``POST /api/imports`` and a
+worker do: the file is kept (the cheap check), a job queued, claimed and run, in a fresh
+interpreter each (so **peak MB** is that run's own peak resident memory, ``VmHWM``, and
+**+MB** its growth over the interpreter before the job ran). While the job runs, two threads
+of the same process act as other users (the embedded ``mulu serve`` runs jobs in a thread of
+the web process): a reader listing datasets every 100 ms and a writer registering one dataset
+every 500 ms; their latencies (p50 / max) say whether the import blocks them. The job's own
+progress (phases, rows/s, the share done and the time left it showed) is printed as it runs.
 
 The file is the CSV template (``catalog.spreadsheet``: the template's Chinese headers, labels
 for controlled values) filled with the real catalog entries of ``bench/corpus.py`` as
@@ -34,6 +45,7 @@ from bench.harvest import fresh_store, records
 from catalog import audit, spreadsheet
 from catalog.actors import SYSTEM, Actor
 from catalog.db import AuditEntry, Dataset, DatasetRevision, OutboxEvent
+from catalog.rules import title_key
 from catalog.services import Services
 from catalog.store import Store
 from vocab.fields import FIELDS, SHARE_METHODS_BY_FORM
@@ -43,18 +55,33 @@ DATA_ITEMS = [{"name": "统一社会信用代码", "data_type": "string"},
               {"name": "名称", "data_type": "string"}, {"name": "登记日期", "data_type": "date"}]
 
 
-def sheet(rows: int) -> bytes:
-    """The template as CSV with ``rows`` real entries filled in."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out)
-    writer.writerow([spreadsheet.header_label(f) for f in FIELDS])
+def sheet_rows(rows: int) -> tuple[list[str], list[list[Any]]]:
+    """The template's header and ``rows`` real entries (a title repeated at its source gets a
+    number: an all-or-none import refuses a file that repeats a title)."""
+    header = [spreadsheet.header_label(f) for f in FIELDS]
+    out = []
+    seen: dict[str, int] = {}
     for record in records(rows):
         record = {k: v for k, v in record.items() if k not in ("id", "publisher_code")}
         if record.get("modified") and record["modified"] < record.get("issued", ""):
             record["modified"] = record["issued"]   # a few portal entries say otherwise
+        key = title_key(record["title"])
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            record["title"] = f"{record['title']}（{seen[key]}）"
         method = sorted(SHARE_METHODS_BY_FORM[record["resource_form"]])[0]
-        writer.writerow(spreadsheet.render_row({**record, "data_items": DATA_ITEMS,
-                                                "share_method": method}))
+        out.append(spreadsheet.render_row({**record, "data_items": DATA_ITEMS,
+                                           "share_method": method}))
+    return header, out
+
+
+def sheet(rows: int) -> bytes:
+    """The template as CSV with ``rows`` real entries filled in."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    header, body = sheet_rows(rows)
+    writer.writerow(header)
+    writer.writerows(body)
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -115,16 +142,164 @@ def floors(data: bytes, runs: int, workdir: Path) -> tuple[float, float]:
     return statistics.median(parsing), statistics.median(checking)
 
 
+# -- the job path -------------------------------------------------------------------------------
+
+def rss_mb() -> float:
+    for text in Path("/proc/self/status").read_text().splitlines():
+        if text.startswith("VmHWM:"):
+            return int(text.split()[1]) / 1024
+    return 0.0
+
+
+class OtherUsers:
+    """A reader and a writer acting while the job runs, timing each of their calls."""
+
+    def __init__(self, services: Services, actor: Actor):
+        import threading
+
+        self.services, self.actor = services, actor
+        self.reads: list[float] = []
+        self.writes: list[float] = []
+        self.failed: list[str] = []
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._read, daemon=True),
+                         threading.Thread(target=self._write, daemon=True)]
+
+    def __enter__(self) -> OtherUsers:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(60)
+
+    def _read(self) -> None:
+        while not self._stop.wait(0.1):
+            started = time.perf_counter()
+            self.services.datasets.list(SYSTEM, page_size=20)
+            self.reads.append(time.perf_counter() - started)
+
+    def _write(self) -> None:
+        from tests.factories import record
+
+        n = 0
+        while not self._stop.wait(0.5):
+            n += 1
+            started = time.perf_counter()
+            try:
+                self.services.datasets.register(self.actor, record(title=f"同时登记的信息资源{n}"))
+            except Exception as exc:  # noqa: BLE001 (a refused write is a figure too)
+                self.failed.append(f"{type(exc).__name__}: {exc}"[:120])
+            self.writes.append(time.perf_counter() - started)
+
+
+def _latency(values: list[float]) -> str:
+    if not values:
+        return "—"
+    ordered = sorted(values)
+    return f"{ordered[len(ordered) // 2] * 1000:,.0f} / {ordered[-1] * 1000:,.0f} ms"
+
+
+def job_child(path: Path, store_kind: str, mode: str) -> dict[str, Any]:
+    """One import job in this interpreter: start (keep the file), claim, run, check."""
+    from catalog.imports.progress import Printer
+
+    with tempfile.TemporaryDirectory(prefix="mulu-bench-job-") as workdir, \
+            fresh_store(store_kind, Path(workdir)) as store:
+        services = Services.build(store)
+        actor = steward(services)
+        with path.open("rb") as handle:
+            job = services.imports.start(actor, handle, path.name, mode=mode)
+        before_mb = rss_mb()
+        assert services.imports.claim() == job["id"]
+        printer = Printer(sys.stderr, interval=10.0)
+        phases: dict[str, list[float]] = {}
+
+        def listen(step: Any) -> None:
+            phases.setdefault(step.phase, []).append(time.perf_counter())
+            printer(step)
+
+        started = time.perf_counter()
+        with OtherUsers(services, actor) as others:
+            refusal = services.imports.execute(job["id"], listener=listen)
+        seconds = time.perf_counter() - started
+        ended = time.perf_counter()
+        checked = (phases["storing"][0] - phases["checking"][0]) if "checking" in phases else 0.0
+        stored = ended - phases["storing"][0] if "storing" in phases else 0.0
+        view = services.imports.view(actor, job["id"])
+        if refusal is not None or view["status"] != "succeeded":
+            raise SystemExit(f"job {view['status']}: {view['error']} {view['problems'][:3]}")
+        after = counts(store)
+        return {"rows": view["counts"]["created"], "flagged": view["counts"].get("flagged", 0),
+                "seconds": seconds, "rows_per_s": view["counts"]["created"] / seconds,
+                "checking_s": checked, "storing_s": stored,
+                "peak_mb": rss_mb(), "grew_mb": rss_mb() - before_mb,
+                "audit_ok": after["audit_ok"], "datasets": after["datasets"],
+                "file_mb": path.stat().st_size / 1024 / 1024,
+                "reads": _latency(others.reads), "writes": _latency(others.writes),
+                "writes_failed": len(others.failed), "write_errors": others.failed[:3]}
+
+
+def write_file(rows: int, kind: str, workdir: Path) -> Path:
+    header, body = sheet_rows(rows)
+    path = workdir / f"catalog-{rows}.{kind}"
+    if kind == "csv":
+        path.write_bytes(sheet(rows))
+        return path
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    main_sheet = workbook.create_sheet("信息资源目录")
+    main_sheet.append(header)
+    for values in body:
+        main_sheet.append(values)
+    workbook.save(path)
+    return path
+
+
+def run_jobs(sizes: list[int], store_kind: str, mode: str, kind: str) -> int:
+    import subprocess
+
+    lines = [f"store: {store_kind}, mode: {mode}, file: {kind}",
+             f"{'rows':>8} {'file MB':>8} {'seconds':>8} {'rows/s':>7} {'peak MB':>8} "
+             f"{'+MB':>6}  reads p50/max   writes p50/max   writes refused"]
+    with tempfile.TemporaryDirectory(prefix="mulu-bench-import-") as workdir:
+        for n in sizes:
+            path = write_file(n, kind, Path(workdir))
+            out = subprocess.run([sys.executable, "-m", "bench.import_sheet", "--job-child",
+                                  str(path), "--store", store_kind, "--mode", mode],
+                                 check=True, stdout=subprocess.PIPE, text=True)
+            found = json.loads(out.stdout.strip().splitlines()[-1])
+            print(json.dumps(found, ensure_ascii=False))
+            lines.append(f"{found['rows']:>8,} {found['file_mb']:>8.1f} {found['seconds']:>8.1f} "
+                         f"{found['rows_per_s']:>7,.0f} {found['peak_mb']:>8.1f} "
+                         f"{found['grew_mb']:>6.1f}  {found['reads']:<15}  {found['writes']:<15}  "
+                         f"{found['writes_failed']}")
+    print("\n".join(lines))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", default="1000,5000", help="comma-separated row counts")
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--runs", type=int, default=3, help="runs per size; the median is shown")
     parser.add_argument("--json", action="store_true", help="also print one JSON line a size")
+    parser.add_argument("--job", action="store_true", help="through the import job path")
+    parser.add_argument("--mode", choices=("all", "keep"), default="all")
+    parser.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    parser.add_argument("--job-child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.job_child:
+        print(json.dumps(job_child(Path(args.job_child), args.store, args.mode)))
+        return 0
     sizes = [int(n) for n in args.rows.split(",") if n.strip()]
     if any(n < 1 for n in sizes):
         parser.error("row counts must be at least 1")
+    if args.job:
+        return run_jobs(sizes, args.store, args.mode, args.format)
     header = f"{'rows':>6} {'seconds':>8} {'rows/s':>8} {'parse s':>8} {'+ validate s':>13}  runs"
     lines = [header, "-" * len(header)]
     with tempfile.TemporaryDirectory(prefix="mulu-bench-import-") as workdir:

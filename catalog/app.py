@@ -58,6 +58,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Flask:
     api.register_blueprint(sharing_api.blp)
     from catalog.api import calendar as calendar_api
     api.register_blueprint(calendar_api.blp)
+    from catalog.api import import_jobs  # issue 9 §4
+    api.register_blueprint(import_jobs.blp)
     from catalog.web import register as register_web
 
     register_web(app)

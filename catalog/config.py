@@ -30,6 +30,13 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     max_upload_bytes: int = 5 * 1024 * 1024
     max_sheet_bytes: int = DEFAULT_MAX_SHEET_BYTES
+    import_max_rows: int = 200_000           # an import job's budget (catalog.spreadsheet.budget)
+    import_max_cells: int = 20_000_000
+    import_max_seconds: int = 1800
+    inline_sheet_bytes: int = 2 * 1024 * 1024   # larger files are imported as a job only
+    inline_max_rows: int = 10_000               # the budget of a file read inside a request
+    inline_max_cells: int = 500_000
+    inline_import_seconds: int = 10
     public_base_url: str = "http://127.0.0.1:5000"
     sharing_deadline_days: int = 10
     smtp_host: str = ""
@@ -54,6 +61,17 @@ class Settings:
         "MULU_BASE_URL": "public address used in exported RDF links",
         "MULU_MAX_SHEET_BYTES": "largest catalog spreadsheet accepted, in bytes: import uploads "
                                 "and harvest uploads alike (default 64 MB)",
+        "MULU_IMPORT_MAX_ROWS": "an import job's budget: data rows of one file (default 200000)",
+        "MULU_IMPORT_MAX_CELLS": "an import job's budget: cells read, blanks included "
+                                 "(default 20000000)",
+        "MULU_IMPORT_MAX_SECONDS": "an import job's budget: seconds (default 1800)",
+        "MULU_INLINE_SHEET_BYTES": "largest spreadsheet imported inside a request "
+                                   "(POST /api/datasets/import; default 2 MB); larger ones go "
+                                   "through an import job (POST /api/imports)",
+        "MULU_INLINE_MAX_ROWS": "budget of a file read inside a request: rows (default 10000)",
+        "MULU_INLINE_MAX_CELLS": "budget of a file read inside a request: cells (default 500000)",
+        "MULU_INLINE_IMPORT_SECONDS": "budget of a file read inside a request: seconds "
+                                      "(default 10)",
         "MULU_SHARING_DEADLINE_DAYS": "working days a provider has to answer a sharing request "
                                       "(default 10, 国发〔2016〕51号)",
         "MULU_SMTP_HOST": "SMTP server for notification e-mail (empty: in-app inbox only)",
@@ -117,6 +135,16 @@ def load_settings(env: Mapping[str, str] | None = None, data_dir: str | Path | N
         public_base_url=base_url,
         max_sheet_bytes=_int_setting(env, "MULU_MAX_SHEET_BYTES", DEFAULT_MAX_SHEET_BYTES,
                                      64 * 1024, 1024 ** 3),
+        import_max_rows=_int_setting(env, "MULU_IMPORT_MAX_ROWS", 200_000, 1, 10_000_000),
+        import_max_cells=_int_setting(env, "MULU_IMPORT_MAX_CELLS", 20_000_000, 100,
+                                      1_000_000_000),
+        import_max_seconds=_int_setting(env, "MULU_IMPORT_MAX_SECONDS", 1800, 1, 86_400),
+        inline_sheet_bytes=_int_setting(env, "MULU_INLINE_SHEET_BYTES", 2 * 1024 * 1024, 1024,
+                                        1024 ** 3),
+        inline_max_rows=_int_setting(env, "MULU_INLINE_MAX_ROWS", 10_000, 1, 10_000_000),
+        inline_max_cells=_int_setting(env, "MULU_INLINE_MAX_CELLS", 500_000, 100,
+                                      1_000_000_000),
+        inline_import_seconds=_int_setting(env, "MULU_INLINE_IMPORT_SECONDS", 10, 1, 3600),
         sharing_deadline_days=_int_setting(env, "MULU_SHARING_DEADLINE_DAYS", 10, 1, 60),
         smtp_host=env.get("MULU_SMTP_HOST", "").strip(),
         smtp_port=_int_setting(env, "MULU_SMTP_PORT", 25, 1, 65535),

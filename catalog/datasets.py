@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import uuid
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,10 +26,12 @@ from catalog.departments import writable_department
 from catalog.errors import Conflict, Forbidden, InvalidInput, Message, NotFound, field_error
 from catalog.messages import invalid_from_marshmallow, merge
 from catalog.problems import Assessment, Problem, as_dicts, assess, possible_duplicate
+from catalog.resource_codes import give_back, reserve_codes
 from catalog.schemas import load_record
 from catalog.store import Store
 from catalog.visibility import View, view_of, visible
 from catalog.writes import (
+    Deferred,
     Duplicates,
     NewDataset,
     PublisherRule,
@@ -46,6 +49,8 @@ from vocab.concepts import security_rank
 STATES = lifecycle.STATES
 REVIEW_ACTIONS = ("publish", "return")
 REGISTER_BATCH = 1000   # rows of a bulk registration stored with one statement per table
+StoredBatch = Callable[[Session, list[tuple[int, "DatasetView"]]], None]
+IngestedBatch = Callable[[Session, list[tuple[int, "DatasetView | InvalidInput"]]], None]
 
 
 @dataclass
@@ -135,14 +140,11 @@ class DatasetService:
     def register_many(self, actor: Actor, records: list[tuple[int, Any]], *,
                       department_code: str | None = None, submit: bool = False,
                       note: str = "") -> list[DatasetView]:
-        """All or none: validate every (row number, record), then store them in one transaction.
+        """All or none: validate every (row number, record), then store them in one transaction
+        (``register_batches``).
 
         Raises InvalidInput whose keys are ``row <n>: <field>`` when any row is wrong (and
-        ``department_code`` when the department is). The rows are stored in batches
-        (``catalog.harvested.create_datasets``: one query per check, bulk inserts); when a
-        batch meets a database error (a code a concurrent writer took), they are stored one
-        at a time instead, which names the rows to fix.
-        """
+        ``department_code`` when the department is)."""
         valid: list[tuple[int, dict[str, Any]]] = []
         errors: dict[str, list[Message]] = {}
         for row, data in records:
@@ -153,55 +155,142 @@ class DatasetService:
                     errors.setdefault(f"row {row}: {name}", []).extend(messages)
         if errors:
             raise InvalidInput(errors)
+        views: list[DatasetView] = []
+        self.register_batches(
+            actor, (valid[start:start + REGISTER_BATCH]
+                    for start in range(0, len(valid), REGISTER_BATCH)),
+            department_code=department_code, submit=submit, note=note,
+            on_batch=lambda _session, stored: views.extend(view for _row, view in stored))
+        return views
+
+    def register_batches(self, actor: Actor, batches: Iterable[list[tuple[int, dict[str, Any]]]],
+                         *, department_code: str | None = None, submit: bool = False,
+                         note: str = "", on_batch: StoredBatch | None = None) -> int:
+        """All or none, for records already validated (``validate``), in batches (an
+        iterator: a file of any length streams through): every batch in one transaction,
+        committed when the last is stored; returns how many were stored.
+
+        Each batch goes through ``catalog.writes.create_datasets`` (one query per check, bulk
+        inserts) in a savepoint; when it meets a database error (a code a concurrent writer
+        took), its rows are stored one at a time instead, which names the rows to fix.
+        ``on_batch`` receives each stored batch's (row, view) pairs in the same transaction
+        (an import job's report rows and progress); it may raise to roll everything back.
+        Raises InvalidInput whose keys are ``row <n>: <field>``, for every batch's rows."""
+        deferred = self._deferred()
+        try:
+            return self._register_stream(actor, batches, department_code=department_code,
+                                         submit=submit, note=note, on_batch=on_batch,
+                                         deferred=deferred)
+        except BaseException:
+            if deferred is not None and deferred.reserved:   # nothing stored: codes go back
+                with self.store.transaction() as session:
+                    give_back(session, deferred.reserved)
+            raise
+
+    def _register_stream(self, actor: Actor, batches: Iterable[list[tuple[int, dict[str, Any]]]],
+                         *, department_code: str | None, submit: bool, note: str,
+                         on_batch: StoredBatch | None, deferred: Deferred | None) -> int:
+        stored = 0
+        errors: dict[str, list[Message]] = {}
         with self.store.transaction() as session:
             department = self._writable_department(session, actor, department_code)
             state = "submitted" if submit else "draft"
-            try:
-                with session.begin_nested():
-                    views = self._register_batches(session, actor, department, valid,
-                                                   state=state, note=note or "created")
-            except IntegrityError:
-                views = self._register_each(session, actor, department, valid, state=state,
-                                            note=note or "created")
-            return views
+            for batch in batches:
+                mark = (len(deferred.entries), len(deferred.handed)) if deferred else (0, 0)
+                try:
+                    try:
+                        with session.begin_nested():
+                            views = self._register_batches(session, actor, department, batch,
+                                                           state=state, note=note or "created",
+                                                           deferred=deferred)
+                    except IntegrityError:
+                        if deferred is not None:   # the batch's entries went with it
+                            deferred.undo(*mark)
+                        views = self._register_each(session, actor, department, batch,
+                                                    state=state, note=note or "created",
+                                                    deferred=deferred)
+                except InvalidInput as exc:
+                    if deferred is not None:
+                        deferred.undo(*mark)
+                    for name, messages in exc.errors.items():
+                        errors.setdefault(name, []).extend(messages)
+                    continue
+                stored += len(views)
+                if on_batch is not None and not errors:
+                    on_batch(session, [(row, view) for (row, _), view
+                                       in zip(batch, views, strict=True)])
+            if errors:
+                raise InvalidInput(errors)
+            if deferred is not None:   # the chain's head is locked only now, for one append
+                audit.record_many(session, actor, deferred.entries)
+        return stored
+
+    def _deferred(self) -> Deferred | None:
+        """For a long transaction on a store with row locks (PostgreSQL): codes reserved in
+        short transactions of their own, audit entries appended at the end
+        (``catalog.writes.Deferred``). SQLite has one writer: the transaction holds it anyway,
+        and a second transaction would wait for it."""
+        if self.settings.store_backend == "sqlite":
+            return None
+
+        def reserve(classifications: list[str], avoid: Collection[str]) -> list[str]:
+            with self.store.transaction() as codes:
+                return reserve_codes(codes, classifications, avoid=avoid)
+
+        return Deferred(reserve)
 
     def ingest_many(self, actor: Actor, rows: list[tuple[int, dict[str, Any], dict[str, str]]],
                     *, department_code: str | None = None, submit: bool = False,
-                    note: str = "") -> list[tuple[int, DatasetView | InvalidInput]]:
+                    note: str = "", on_batch: IngestedBatch | None = None,
+                    ) -> list[tuple[int, DatasetView | InvalidInput]]:
         """Keep and flag: every (row, record, unread values) is stored, as 待完善 with its
         problems where it lacks or breaks something (a draft, or submitted), except a row
-        unsafe to keep, which is refused alone (``catalog.problems.assess``)."""
+        unsafe to keep, which is refused alone (``catalog.problems.assess``).
+
+        Each batch of ``REGISTER_BATCH`` rows is stored in its own transaction (with what
+        ``on_batch`` writes of it: an import job's report rows), so other writers get their
+        turn between batches; a failure keeps the batches committed before it."""
         results: list[tuple[int, DatasetView | InvalidInput]] = []
-        kept: list[tuple[int, Assessment]] = []
-        for row, data, unread in rows:
-            try:
-                kept.append((row, assess(data, self.settings, actor, unread)))
-            except InvalidInput as exc:
-                results.append((row, exc))
         state = "submitted" if submit else "draft"
-        with self.store.transaction() as session:
-            department = self._writable_department(session, actor, department_code)
-            for start in range(0, len(kept), REGISTER_BATCH):
-                batch = kept[start:start + REGISTER_BATCH]
-                items = [NewDataset(a.record, department.id, a.problems) for _, a in batch]
+        for start in range(0, max(len(rows), 1), REGISTER_BATCH):
+            outcome: list[tuple[int, DatasetView | InvalidInput]] = []
+            kept: list[tuple[int, Assessment]] = []
+            for row, data, unread in rows[start:start + REGISTER_BATCH]:
+                try:
+                    kept.append((row, assess(data, self.settings, actor, unread)))
+                except InvalidInput as exc:
+                    outcome.append((row, exc))
+            with self.store.transaction() as session:
+                department = self._writable_department(session, actor, department_code)
+                items = [NewDataset(a.record, department.id, a.problems) for _, a in kept]
                 at = utcnow()
                 stored = create_datasets(session, actor, items, state=state,
                                          action="dataset.import", note=note or "created",
                                          fill_publisher=fill_own_publisher, duplicates="flag",
-                                         at=at)
-                for (row, _), item, result in zip(batch, items, stored, strict=True):
+                                         at=at) if items else []
+                for (row, _), item, result in zip(kept, items, stored, strict=True):
                     if isinstance(result, InvalidInput):
-                        results.append((row, result))
+                        outcome.append((row, result))
                         continue
                     view = self._new_view(result, department, item.record,
                                           starting_state(state, item.problems), at)
                     view.problems = as_dicts(item.problems)
-                    results.append((row, view))
-        return sorted(results, key=lambda r: r[0])
+                    outcome.append((row, view))
+                outcome.sort(key=lambda r: r[0])
+                if on_batch is not None:
+                    on_batch(session, outcome)
+            results.extend(outcome)
+        return results
+
+    def check_writable(self, actor: Actor, department_code: str | None) -> None:
+        """Refuse at once a department the actor may not register datasets for (before a long
+        import reads its file)."""
+        with self.store.reading() as session:
+            self._writable_department(session, actor, department_code)
 
     def _register_batches(self, session: Session, actor: Actor, department: Department,
                           rows: list[tuple[int, dict[str, Any]]], *, state: str,
-                          note: str) -> list[DatasetView]:
+                          note: str, deferred: Deferred | None = None) -> list[DatasetView]:
         views: list[DatasetView] = []
         errors: dict[str, list[Message]] = {}
         for start in range(0, len(rows), REGISTER_BATCH):
@@ -210,7 +299,7 @@ class DatasetService:
             results = create_datasets(
                 session, actor, [NewDataset(record, department.id) for _, record in batch],
                 state=state, action="dataset.create", note=note,
-                fill_publisher=fill_own_publisher, at=at)
+                fill_publisher=fill_own_publisher, at=at, deferred=deferred)
             for (row, record), result in zip(batch, results, strict=True):
                 if isinstance(result, InvalidInput):
                     for name, messages in result.errors.items():
@@ -223,7 +312,7 @@ class DatasetService:
 
     def _register_each(self, session: Session, actor: Actor, department: Department,
                        rows: list[tuple[int, dict[str, Any]]], *, state: str,
-                       note: str) -> list[DatasetView]:
+                       note: str, deferred: Deferred | None = None) -> list[DatasetView]:
         """The rows one at a time, each in its savepoint; every refused row is named."""
         views: list[DatasetView] = []
         errors: dict[str, list[Message]] = {}
@@ -232,7 +321,8 @@ class DatasetService:
                 with session.begin_nested():
                     dataset = self._create_one(session, actor, department.id, dict(record),
                                                state=state, note=note, action="dataset.create",
-                                               fill_publisher=fill_own_publisher)
+                                               fill_publisher=fill_own_publisher,
+                                               deferred=deferred)
                     views.append(self._view(session, dataset, "current"))
             except InvalidInput as exc:
                 for name, messages in exc.errors.items():
@@ -265,12 +355,14 @@ class DatasetService:
     def _create_one(session: Session, actor: Actor, department_id: int, record: dict[str, Any],
                     *, state: str, note: str, action: str, fill_publisher: PublisherRule,
                     duplicates: Duplicates = "refuse",
-                    problems: list[Problem] | None = None) -> Dataset:
+                    problems: list[Problem] | None = None,
+                    deferred: Deferred | None = None) -> Dataset:
         """A batch of one through the one write path (``catalog.writes``)."""
         result = create_datasets(session, actor, [NewDataset(record, department_id,
                                                               list(problems or []))],
                                  state=state, action=action, note=note,
-                                 fill_publisher=fill_publisher, duplicates=duplicates)[0]
+                                 fill_publisher=fill_publisher, duplicates=duplicates,
+                                 deferred=deferred)[0]
         if isinstance(result, InvalidInput):
             raise result
         return session.get_one(Dataset, result)

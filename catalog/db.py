@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -418,6 +419,63 @@ class HarvestProvenance(Base):
         Index("ix_harvest_provenance_identifier", "identifier"),
         Index("ix_harvest_provenance_dataset", "dataset_id"),
     )
+
+
+# -- import jobs (issue 9 §4) go here --
+
+class ImportJob(Base):
+    """A catalog spreadsheet import run in the background (``catalog.imports``): the kept file,
+    what to do with it, its progress and its result. Queued, claimed, beaten and reaped like a
+    harvest job (``harvesters.jobs``, the same columns)."""
+
+    __tablename__ = "import_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    requested_by: Mapped[str] = mapped_column(String(64), default="")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    file_ref: Mapped[str] = mapped_column(String(255), default="")   # under uploads/imports
+    file_name: Mapped[str] = mapped_column(String(255), default="")  # the client's, for display
+    file_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    mode: Mapped[str] = mapped_column(String(8), default="all")      # all | keep
+    submit: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16))  # queued|running|succeeded|failed
+    phase: Mapped[str] = mapped_column(String(16), default="")       # checking | storing
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    rows_total: Mapped[int | None] = mapped_column(Integer)          # exact or estimated
+    share: Mapped[float] = mapped_column(Float, default=0.0)         # of the whole import
+    phase_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    worker: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)   # created, flagged, …
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # ignored columns, …
+    error: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (Index("ix_import_jobs_status", "status", "id"),
+                      Index("ix_import_jobs_department", "department_id", "id"))
+
+
+class ImportRow(Base):
+    """One line of an import job's report: a row stored (``created``), a row refused alone
+    (``refused``, keep and flag) or a problem that stopped the import (``problem``, all or
+    none: then nothing was stored)."""
+
+    __tablename__ = "import_rows"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("import_jobs.id"))
+    outcome: Mapped[str] = mapped_column(String(8))
+    row: Mapped[int | None] = mapped_column(Integer)
+    sheet: Mapped[str] = mapped_column(String(100), default="")
+    field: Mapped[str] = mapped_column(String(200), default="")
+    dataset_id: Mapped[str | None] = mapped_column(String(36))
+    resource_code: Mapped[str] = mapped_column(String(40), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    problems: Mapped[int] = mapped_column(Integer, default=0)
+    zh: Mapped[str] = mapped_column(Text, default="")
+    en: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (Index("ix_import_rows_job", "job_id", "outcome", "id"),)
 
 
 def make_engine(url: str) -> Engine:

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from catalog.errors import InvalidInput, Message, MuluError
@@ -26,7 +27,11 @@ HTTP_MESSAGES: dict[int, Message] = {
     422: Message("输入有误，请修改后重试。", "The input is invalid."),
     429: Message("请求过于频繁，请稍后再试。", "Too many requests; try again later."),
     500: Message("服务器内部错误，已记录。", "Internal error; it has been logged."),
+    503: Message("服务暂时繁忙，请稍后重试。", "Busy; retry shortly."),
 }
+BUSY = Message("目录正在写入大批数据（如全部导入的批量导入），请稍后重试。",
+               "The catalog is storing a large batch (such as an all-or-none import); retry "
+               "shortly.")
 
 
 def _wants_json() -> bool:
@@ -108,6 +113,15 @@ def install(app: Flask) -> None:
             return error_response(400, HTTP_MESSAGES[400], _webargs_errors(data))
         message = HTTP_MESSAGES.get(status) or Message(error.name, error.name)
         return error_response(status, message)
+
+    @app.errorhandler(OperationalError)
+    def _store_error(error: OperationalError) -> Response:
+        if "database is locked" in str(error.orig):   # SQLite: one writer at a time
+            log.warning("store busy on %s %s: %s", request.method, request.path, error.orig)
+            response = error_response(503, BUSY)
+            response.headers["Retry-After"] = "5"
+            return response
+        return _unexpected(error)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

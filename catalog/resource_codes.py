@@ -91,3 +91,22 @@ def _bump(session: Session, prefix: str, count: int = 1) -> int:
         return count
     except IntegrityError:
         return _bump(session, prefix, count)
+
+
+def give_back(session: Session, codes: Collection[str]) -> None:
+    """Return codes reserved by a transaction of their own whose records were never stored
+    (an all-or-none import that failed): each prefix's sequence goes back when these codes are
+    its last numbers, one run, and nobody reserved after them; else they stay a gap."""
+    numbers: dict[str, list[int]] = {}
+    for code in codes:
+        prefix, _, number = code.rpartition("/")
+        if number.isdigit():
+            numbers.setdefault(prefix, []).append(int(number))
+    for prefix, found in numbers.items():
+        found.sort()
+        if found != list(range(found[0], found[0] + len(found))):
+            continue
+        session.execute(update(CodeSequence).where(
+            CodeSequence.prefix == prefix, CodeSequence.last == found[-1]).values(
+            last=found[0] - 1))
+

@@ -16,6 +16,7 @@ from catalog.sharing.calendar import CalendarService
 from catalog.store import Store
 
 if TYPE_CHECKING:
+    from catalog.imports import ImportService
     from harvesters.service import HarvestService
 
 
@@ -44,6 +45,12 @@ class Services:
         from harvesters.service import HarvestService
 
         return HarvestService(self.store, self.datasets)
+
+    @cached_property
+    def imports(self) -> ImportService:  # issue 9 §4: spreadsheet imports as jobs
+        from catalog.imports import ImportService
+
+        return ImportService(self.store, self.datasets, self.accounts)
 
     @classmethod
     def build(cls, store: Store) -> Services:

@@ -9,7 +9,7 @@ One rule, used for single reads and for lists alike:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
@@ -17,6 +17,24 @@ from catalog.actors import Actor
 from catalog.db import Dataset
 
 View = Literal["current", "published"]
+SEE_EVERY_DEPARTMENT = ("admin", "reviewer")   # governance: every department's work
+
+
+def may_see_department_work(actor: Actor, department_id: int | None) -> bool:
+    """A department's sources, jobs and their reports (not its datasets: those follow the
+    rule below): its stewards and staff, governance reviewers and administrators."""
+    return actor.role in SEE_EVERY_DEPARTMENT or (
+        actor.department_id is not None and actor.department_id == department_id
+        and actor.role in ("steward", "staff"))
+
+
+def department_work(actor: Actor, department_id: ColumnElement[int] | Any) -> ColumnElement[bool]:
+    """``may_see_department_work`` as an SQL condition on a department id column."""
+    if actor.role in SEE_EVERY_DEPARTMENT:
+        return true()
+    if actor.department_id is None or actor.role not in ("steward", "staff"):
+        return false()
+    return department_id == actor.department_id
 
 
 def _current_allowed(actor: Actor) -> ColumnElement[bool]:

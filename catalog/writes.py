@@ -17,6 +17,11 @@ The rules, for every record of every path:
 - a record with problems starts as 待完善 (``catalog.lifecycle``).
 A database error (a code taken by a concurrent writer) raises: the caller rolls the batch back
 to its savepoint and stores its records one at a time.
+
+A long transaction of many batches (an all-or-none import of 100,000 rows) would hold the
+audit chain's head and the code sequences it bumped until it commits, holding up every other
+writer; given ``Deferred``, a batch reserves its codes in a short transaction of its own and
+leaves its audit entries for the caller to append once, at the end.
 """
 
 from __future__ import annotations
@@ -37,12 +42,49 @@ from catalog.bulk import insert_rows
 from catalog.db import Dataset, DatasetRevision, Department, OutboxEvent, utcnow
 from catalog.errors import InvalidInput, Message, field_error
 from catalog.problems import Problem, as_dicts, possible_duplicate
-from catalog.resource_codes import reserve_codes
+from catalog.resource_codes import prefix_for, reserve_codes
 from vocab.concepts import security_rank
 
 PublisherRule = Callable[[dict[str, Any], Department], None]
 Duplicates = Literal["refuse", "flag"]
 TitleKey = tuple[str, str]            # (publisher key, title key)
+
+
+@dataclass
+class Deferred:
+    """What a long transaction of batches does outside itself, or at its end (see above):
+    ``reserve(classifications, avoid)`` hands out codes (committed at once: a failed import
+    leaves a gap in the sequence, never a record), ``entries`` the audit entries to append."""
+
+    reserve: Callable[[list[str], Collection[str]], list[str]]
+    entries: list[audit.Entry] = field(default_factory=list)
+    given: set[str] = field(default_factory=set)   # codes the batches gave, not to hand out
+    handed: list[str] = field(default_factory=list)   # codes handed out, in order
+    spare: list[str] = field(default_factory=list)    # reserved, then rolled back: used first
+    reserved: list[str] = field(default_factory=list)  # every code reserved (to give back)
+
+    def codes(self, classifications: list[str]) -> list[str]:
+        """A code for each classification: spare ones of its prefix first, then new ones."""
+        found: list[str | None] = []
+        for classification in classifications:
+            prefix = prefix_for(classification) + "/"
+            spare = next((c for c in self.spare if c.startswith(prefix)), None)
+            if spare is not None:
+                self.spare.remove(spare)
+            found.append(spare)
+        wanted = [c for c, code in zip(classifications, found, strict=True) if code is None]
+        fresh = self.reserve(wanted, self.given) if wanted else []
+        self.reserved.extend(fresh)
+        new = iter(fresh)
+        codes = [code if code is not None else next(new) for code in found]
+        self.handed.extend(codes)
+        return codes
+
+    def undo(self, entries: int, handed: int) -> None:
+        """A batch rolled back to its savepoint: forget its audit entries, keep its codes."""
+        del self.entries[entries:]
+        self.spare.extend(self.handed[handed:])
+        del self.handed[handed:]
 
 
 @dataclass
@@ -126,7 +168,8 @@ def title_holders(session: Session, wanted: Collection[TitleKey],
 def create_datasets(session: Session, actor: Actor, items: list[NewDataset], *, state: str,
                     action: str, note: str, fill_publisher: PublisherRule,
                     duplicates: Duplicates = "refuse",
-                    at: datetime | None = None) -> list[str | InvalidInput]:
+                    at: datetime | None = None,
+                    deferred: Deferred | None = None) -> list[str | InvalidInput]:
     """Store each record as a new dataset starting in ``state`` (``catalog.lifecycle.INITIAL``
     values: draft, submitted, published; a record with problems starts 待完善, published when
     ``state`` is): its id, or why it was refused. The records are completed in place
@@ -169,8 +212,12 @@ def create_datasets(session: Session, actor: Actor, items: list[NewDataset], *, 
     wanting = [p for p in accepted if not items[p].record.get("resource_code")]
     given = {items[p].record["resource_code"] for p in accepted
              if items[p].record.get("resource_code")}
-    codes = reserve_codes(session, [items[p].record["classification"] for p in wanting],
-                          avoid=given)
+    classifications = [items[p].record["classification"] for p in wanting]
+    if deferred is None:
+        codes = reserve_codes(session, classifications, avoid=given)
+    else:
+        deferred.given |= given
+        codes = deferred.codes(classifications)
     for position, code in zip(wanting, codes, strict=True):
         items[position].record["resource_code"] = code
     for position, first in repeats.items():
@@ -181,7 +228,7 @@ def create_datasets(session: Session, actor: Actor, items: list[NewDataset], *, 
             items[position].problems.append(possible_duplicate(other))
     publishers.ensure_organizations(session, (items[p].record for p in accepted))
     ids = _insert(session, actor, [items[p] for p in accepted], [keys[p] for p in accepted],
-                  state=state, action=action, note=note, at=at or utcnow())
+                  state=state, action=action, note=note, at=at or utcnow(), deferred=deferred)
     for position, dataset_id in zip(accepted, ids, strict=True):
         results[position] = dataset_id
     return results
@@ -204,7 +251,8 @@ def _taken_codes(session: Session, items: list[NewDataset]) -> set[str]:
 
 
 def _insert(session: Session, actor: Actor, items: list[NewDataset], keys: list[TitleKey], *,
-            state: str, action: str, note: str, at: datetime) -> list[str]:
+            state: str, action: str, note: str, at: datetime,
+            deferred: Deferred | None = None) -> list[str]:
     if not items:
         return []
     unpublished = dict.fromkeys(published_columns(1, 0, ""))
@@ -239,6 +287,9 @@ def _insert(session: Session, actor: Actor, items: list[NewDataset], keys: list[
         entries.append(audit.Entry(action, "dataset", dataset_id, detail))
     insert_rows(session, Dataset, datasets)
     insert_rows(session, DatasetRevision, revisions)
-    audit.record_many(session, actor, entries)
+    if deferred is None:
+        audit.record_many(session, actor, entries)
+    else:
+        deferred.entries.extend(entries)
     insert_rows(session, OutboxEvent, events)
     return ids

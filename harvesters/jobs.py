@@ -9,6 +9,9 @@ died is closed by the reaper: its heartbeat is stale, its deadline long past, or
 gone from this host.
 
 The ``now`` parameters let the worker (and tests) run schedules on an injected clock.
+
+Import jobs (``catalog.imports``, table ``import_jobs``) are jobs of the same kind: the same
+status, worker, heartbeat and deadline columns, claimed, beaten and reaped here (``model``).
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalog.db import HarvestJob, HarvestSource, utcnow
+from catalog.db import HarvestJob, HarvestSource, ImportJob, utcnow
 from catalog.errors import Conflict, Message
 from catalog.store import Store
 
 Clock = Callable[[], datetime]
+JobModel = type[HarvestJob] | type[ImportJob]
 ACTIVE = ("queued", "running")
 FINISHED = ("succeeded", "partial", "failed")
 STALE_AFTER = timedelta(minutes=10)
@@ -63,35 +67,38 @@ def create(store: Store, source_id: int, *, status: str, requested_by: str, dry_
                                "This source already has a queued or running job.")) from None
 
 
-def claim(store: Store, now: datetime | None = None) -> int | None:
+def claim(store: Store, now: datetime | None = None, *,
+          model: JobModel = HarvestJob) -> int | None:
     """Take the oldest queued job (other workers skip the locked row), or None."""
     with store.transaction() as session:
         while True:
-            job_id = session.scalar(select(HarvestJob.id).where(HarvestJob.status == "queued")
-                                    .order_by(HarvestJob.id).limit(1)
+            job_id = session.scalar(select(model.id).where(model.status == "queued")
+                                    .order_by(model.id).limit(1)
                                     .with_for_update(skip_locked=True))
             if job_id is None:
                 return None
-            if take(session, job_id, now or utcnow()):
+            if take(session, job_id, now or utcnow(), model=model):
                 return job_id
 
 
-def take(session: Session, job_id: int, now: datetime) -> bool:
+def take(session: Session, job_id: int, now: datetime, *, model: JobModel = HarvestJob) -> bool:
     """Mark a queued job running for this worker; False when it is no longer queued.
 
     The update is conditional, so even a store without row locks never hands one job to two
     workers: the second update finds the status changed and matches no row."""
-    taken = session.execute(update(HarvestJob)
-                            .where(HarvestJob.id == job_id, HarvestJob.status == "queued")
+    taken = session.execute(update(model)
+                            .where(model.id == job_id, model.status == "queued")
                             .values(status="running", worker=worker_id(), started_at=now,
                                     heartbeat_at=now)
                             .execution_options(synchronize_session=False))
     return taken.rowcount == 1  # type: ignore[attr-defined]
 
 
-def beat(session: Session, job_id: int, counts: dict[str, int]) -> None:
-    session.execute(update(HarvestJob).where(HarvestJob.id == job_id)
-                    .values(heartbeat_at=utcnow(), counts=dict(counts)))
+def beat(session: Session, job_id: int, counts: dict[str, int], *,
+         model: JobModel = HarvestJob, **progress: Any) -> None:
+    """The job is alive: its heartbeat, its counts (and an import's ``progress`` columns)."""
+    session.execute(update(model).where(model.id == job_id)
+                    .values(heartbeat_at=utcnow(), counts=dict(counts), **progress))
 
 
 def finish(store: Store, job_id: int, *, status: str, complete: bool, counts: dict[str, int],
@@ -131,13 +138,21 @@ def _zombie(pid: int) -> bool:
         return False
 
 
-def reap(store: Store, now: datetime | None = None, stale_after: timedelta = STALE_AFTER) -> list[int]:
-    """Close running jobs whose worker died; returns their ids."""
+def _records_kept(_job: Any) -> str:
+    return "records stored before that are kept"
+
+
+def reap(store: Store, now: datetime | None = None, stale_after: timedelta = STALE_AFTER, *,
+         model: JobModel = HarvestJob,
+         aftermath: Callable[[Any], str] = _records_kept) -> list[int]:
+    """Close running jobs whose worker died; returns their ids. ``aftermath`` says what the
+    job's end leaves behind (a harvest keeps the records stored before it)."""
     now = now or utcnow()
     reaped = []
     with store.transaction() as session:
-        for job in session.scalars(select(HarvestJob).where(HarvestJob.status == "running")
-                                   .with_for_update(skip_locked=True)):
+        running: list[HarvestJob | ImportJob] = list(session.scalars(
+            select(model).where(model.status == "running").with_for_update(skip_locked=True)))
+        for job in running:
             beat_at = _aware(job.heartbeat_at or job.started_at or job.created_at)
             deadline = _aware(job.deadline_at) if job.deadline_at else None
             why = ""
@@ -151,7 +166,7 @@ def reap(store: Store, now: datetime | None = None, stale_after: timedelta = STA
                 job.status = "failed"
                 job.finished_at = now
                 job.error = f"任务执行进程已终止，由回收器关闭 / the job's worker died ({why}); " \
-                            "records stored before that are kept"
+                            + aftermath(job)
                 job.summary = {**(job.summary or {}), "reaped": why}
                 reaped.append(job.id)
     return reaped

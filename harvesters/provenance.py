@@ -15,15 +15,14 @@ from sqlalchemy import select
 from catalog.actors import Actor
 from catalog.datasets import DatasetService, iso_utc
 from catalog.db import Department, HarvestProvenance, HarvestSource
+from catalog.visibility import SEE_EVERY_DEPARTMENT, may_see_department_work
 from harvesters import uploads
 
-SEE_SOURCES = ("admin", "reviewer")
+SEE_SOURCES = SEE_EVERY_DEPARTMENT
 
 
 def may_see_source(actor: Actor, source: HarvestSource) -> bool:
-    return actor.role in SEE_SOURCES or (
-        actor.department_id is not None and actor.department_id == source.department_id
-        and actor.role in ("steward", "staff"))
+    return may_see_department_work(actor, source.department_id)
 
 
 def of_dataset(datasets: DatasetService, actor: Actor, dataset_id: str) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from catalog.db import Dataset, Department, HarvestItem, HarvestJob, HarvestSour
 from catalog.departments import writable_department
 from catalog.errors import Conflict, Forbidden, Message, NotFound, field_error
 from catalog.messages import invalid_from_marshmallow
+from catalog.spreadsheet.budget import Budget
 from catalog.store import Store
 from catalog.visibility import view_of
 from harvesters import errors, jobs, provenance, report, uploads
@@ -89,7 +90,8 @@ class HarvestService:
             with self.store.reading() as session:
                 self._department(session, actor, values["department_code"])
             stored = uploads.store(self.data_dir, upload, values["config"],
-                                   max_bytes=self.store.settings.max_sheet_bytes)
+                                   max_bytes=self.store.settings.max_sheet_bytes,
+                                   budget=Budget.inline(self.store.settings))
         try:
             with self.store.transaction() as session:
                 department = self._department(session, actor, values["department_code"])
@@ -163,7 +165,8 @@ class HarvestService:
                 url = current_url  # the very same bytes: nothing to review again
             else:
                 stored = url = uploads.store(self.data_dir, upload, config,
-                                             max_bytes=self.store.settings.max_sheet_bytes)
+                                             max_bytes=self.store.settings.max_sheet_bytes,
+                                             budget=Budget.inline(self.store.settings))
         try:
             view, replaced = self._apply_edit(actor, source_id, changes, url, upload)
         except BaseException:

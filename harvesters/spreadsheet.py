@@ -31,7 +31,7 @@ from typing import BinaryIO
 
 from catalog.errors import InvalidInput
 from catalog.rules import title_key
-from catalog.spreadsheet import LENIENT, Sheet, SheetRow, read_sheet
+from catalog.spreadsheet import LENIENT, Meter, Sheet, SheetRow, read_sheet
 from harvesters import errors, uploads
 from harvesters.base import Harvester, PageProblem, Remote
 from harvesters.placement import Mapped
@@ -41,6 +41,7 @@ class SpreadsheetHarvester(Harvester):
     type = "spreadsheet"
     global_ids = False   # a row's id is its title key within the file: only codes match
     one_sheet = True
+    meter: Meter | None = None   # a reading budget (the upload's probe reads within one)
 
     @contextmanager
     def _open(self) -> Iterator[tuple[BinaryIO, str]]:
@@ -65,7 +66,8 @@ class SpreadsheetHarvester(Harvester):
                    for header, name in (self.source.config.get("columns") or {}).items()}
         try:
             with self._open() as (stream, filename), read_sheet(
-                    stream, filename, policy=LENIENT, extra_columns=columns) as sheet:
+                    stream, filename, policy=LENIENT, extra_columns=columns,
+                    meter=self.meter) as sheet:
                 yield from self._listed(sheet)
         except (errors.FetchError, errors.PayloadError) as exc:
             yield PageProblem(self.source.url, exc)

@@ -22,6 +22,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from catalog.errors import InvalidInput, Message, MuluError, field_error
+from catalog.spreadsheet.budget import Budget, Meter
 
 PREFIX = "upload:"
 SUBDIR = Path("uploads") / "harvest"
@@ -100,13 +101,15 @@ def extension(upload: SpreadsheetUpload) -> str:
 
 
 def store(data_dir: Path, upload: SpreadsheetUpload, config: dict[str, Any], *,
-          max_bytes: int) -> str:
+          max_bytes: int, budget: Budget | None = None) -> str:
     """Keep the file once it proved a readable catalog spreadsheet; returns its reference.
 
     Readable: not larger than ``max_bytes`` (``Settings.max_sheet_bytes``, the bulk import's
     limit too; else 413), an .xlsx workbook or a CSV in UTF-8 or GB18030 in which the
     spreadsheet harvester itself, with the source's ``config``, finds a header and at least one
-    row (else a 400 on ``file``, and nothing is kept)."""
+    row (else a 400 on ``file``, and nothing is kept) — within ``budget`` (the request's:
+    ``Budget.inline``), so that a small file of millions of blank rows cannot hold the
+    request."""
     if len(upload.data) > max_bytes:
         mb = max_bytes // (1024 * 1024)
         raise UploadTooLarge(Message(f"文件超过 {mb} MB 上限。",
@@ -119,14 +122,14 @@ def store(data_dir: Path, upload: SpreadsheetUpload, config: dict[str, Any], *,
     partial = root / f".part-{name}"  # the harvester reads the kind from the extension
     try:
         partial.write_bytes(upload.data)
-        _probe(partial, config, max_bytes)
+        _probe(partial, config, max_bytes, budget)
         os.replace(partial, root / name)
     finally:
         partial.unlink(missing_ok=True)
     return PREFIX + name
 
 
-def _probe(path: Path, config: dict[str, Any], max_bytes: int) -> None:
+def _probe(path: Path, config: dict[str, Any], max_bytes: int, budget: Budget | None) -> None:
     """List the file with the spreadsheet harvester; a file-level problem refuses it."""
     from harvesters import errors
     from harvesters.base import PageProblem, SourceSpec
@@ -136,6 +139,7 @@ def _probe(path: Path, config: dict[str, Any], max_bytes: int) -> None:
     limits = Limits(max_bytes=max_bytes)
     spec = SourceSpec(0, "spreadsheet", str(path), 0, config, limits)
     harvester = SpreadsheetHarvester(spec, Fetcher(limits, Deadline.after(120)))
+    harvester.meter = Meter(budget)
     try:
         for listed in harvester.listing():
             if not isinstance(listed, PageProblem) or listed.kind == "record":

@@ -4,6 +4,9 @@ Any number of workers, on one machine or many, share one store: a job is claimed
 ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite serializes writers) and a conditional update,
 a due source is queued under its row lock, and a source never has two active jobs.
 
+Import jobs (``catalog.imports``) are claimed and run the same way, after the harvest jobs of
+each round; ``kinds`` chooses which a worker takes (``mulu serve`` runs one for imports only).
+
 SIGTERM or SIGINT stops the worker: it takes no further job, lets the current one finish for up
 to ``grace`` seconds, then abandons it; a second signal abandons it at once. Abandoning never
 raises into the running code (an exception arriving inside a database driver's call can leave
@@ -27,12 +30,15 @@ from catalog.db import utcnow
 from harvesters import jobs
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+KINDS = ("harvest", "import")
 
 
 class Worker:
     def __init__(self, services: Any, echo: Callable[[str], None] = print,
-                 clock: jobs.Clock = utcnow, grace: float = 30.0):
+                 clock: jobs.Clock = utcnow, grace: float = 30.0,
+                 kinds: tuple[str, ...] = KINDS):
         self.services = services
+        self.kinds = kinds
         self.echo = echo
         self.clock = clock
         self.grace = grace
@@ -45,32 +51,57 @@ class Worker:
     def run_once(self) -> int:
         """Reap, queue what is due, run every claimable job; returns the number run."""
         store = self.services.store
-        for job_id in jobs.reap(store, now=self.clock()):
-            self.echo(f"reaped job {job_id} (its worker died)")
-        for job_id in jobs.enqueue_due(store, now=self.clock()):
-            self.echo(f"queued job {job_id} (scheduled)")
+        harvests, imports = "harvest" in self.kinds, "import" in self.kinds
+        if harvests:
+            for job_id in jobs.reap(store, now=self.clock()):
+                self.echo(f"reaped job {job_id} (its worker died)")
+            for job_id in jobs.enqueue_due(store, now=self.clock()):
+                self.echo(f"queued job {job_id} (scheduled)")
+        if imports:
+            for job_id in self.services.imports.reap():
+                self.echo(f"reaped import job {job_id} (its worker died)")
         ran = 0
         while not self.stopping:
-            job_id = jobs.claim(store)
-            if job_id is None:
-                break
-            self._execute(job_id)
+            harvest = jobs.claim(store) if harvests else None
+            if harvest is not None:
+                self._execute(harvest, self._harvest)
+            else:
+                queued = self.services.imports.claim() if imports else None
+                if queued is None:
+                    break
+                self._execute(queued, self._import)
             ran += 1
         return ran
 
-    def _execute(self, job_id: int) -> None:
+    def _execute(self, job_id: int, run: Callable[[int], str]) -> None:
         self.current, self._run, self._abandon_why = job_id, None, ""
         if self.stopping and self._timer:  # told to stop while claiming it
             signal.setitimer(signal.ITIMER_REAL, max(self.grace, 0.01))
         try:
-            result = self.services.harvest.execute(job_id, started=self._started)
+            line = run(job_id)
         finally:
             self.current = self._run = None
             if self._timer:
                 signal.setitimer(signal.ITIMER_REAL, 0)
+        self.echo(line)
+
+    def _verdict(self, status: str) -> str:
+        return f"abandoned ({self._abandon_why})" if self._abandon_why else status
+
+    def _harvest(self, job_id: int) -> str:
+        result = self.services.harvest.execute(job_id, started=self._started)
         counts = " ".join(f"{k} {v}" for k, v in result["counts"].items())
-        verdict = f"abandoned ({self._abandon_why})" if self._abandon_why else result["status"]
-        self.echo(f"job {job_id} (source {result['source']['id']}): {verdict}  {counts}")
+        return f"job {job_id} (source {result['source']['id']}): " \
+               f"{self._verdict(result['status'])}  {counts}"
+
+    def _import(self, job_id: int) -> str:
+        from catalog.actors import SYSTEM
+
+        self.services.imports.execute(job_id, started=self._started)
+        view = self.services.imports.view(SYSTEM, job_id)
+        counts = " ".join(f"{k} {v}" for k, v in view["counts"].items())
+        return f"import job {job_id} ({view['file_name']}): {self._verdict(view['status'])}  " \
+               f"{counts}" + (f"  {view['error']}" if view["error"] else "")
 
     def _started(self, run: Any) -> None:
         self._run = run
@@ -135,3 +166,38 @@ class Worker:
                         time.sleep(min(0.2, poll))
             finally:
                 self.echo("worker stopped")
+
+
+class BackgroundWorker:
+    """A worker in a daemon thread of another process: every ``interval`` seconds what
+    ``mulu worker --once`` does for ``kinds`` (``mulu serve`` runs import jobs this way, so
+    the embedded default needs no second process). Stopping abandons the current job at its
+    next safe point (an all-or-none import then writes nothing)."""
+
+    def __init__(self, services: Any, echo: Callable[[str], None], *,
+                 kinds: tuple[str, ...] = KINDS, interval: float = 1.0):
+        self.worker = Worker(services, echo=echo, kinds=kinds)
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"mulu-jobs-{'-'.join(kinds)}",
+                                        daemon=True)
+
+    def start(self) -> BackgroundWorker:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self.worker.stop()
+        if self.worker.current is not None:
+            self.worker._abandon("the server is stopping")
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        import logging
+
+        while not self._stop.wait(self.interval):
+            try:
+                self.worker.run_once()
+            except Exception:  # noqa: BLE001 - a failed round is logged and tried again later
+                logging.getLogger("mulu.jobs").exception("background job round failed")

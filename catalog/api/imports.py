@@ -1,5 +1,10 @@
 """/api/datasets/import and /api/datasets/template.*: spreadsheet bulk registration.
 
+``POST /api/datasets/import`` imports a small file inside the request (up to
+``MULU_INLINE_SHEET_BYTES``, under the inline budget of rows, cells and seconds) and answers
+with the whole report; a larger file is refused with 413 naming ``POST /api/imports``, which
+imports files of any size as a background job (``catalog.api.import_jobs``).
+
 Static paths: Werkzeug matches them before ``/api/datasets/<dataset_id>``, whatever the
 registration order (tests/api/test_import_api.py checks it).
 """
@@ -20,7 +25,14 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from catalog import spreadsheet
 from catalog.api.auth import current_actor, require, services
+from catalog.errors import Message, MuluError
 from catalog.schemas import Text
+
+
+class TooLargeForRequest(MuluError):
+    """A file larger than what a request parses inline: import it as a job."""
+
+    status = 413
 
 
 class _MultipartParser(FlaskParser):
@@ -98,14 +110,24 @@ class ImportResultSchema(Schema):
 @require("steward", "admin")
 @blp.arguments(ImportFormSchema, location="files")
 @blp.response(201, ImportResultSchema)
+@blp.alt_response(413, description="larger than MULU_INLINE_SHEET_BYTES: use POST /api/imports")
 def import_spreadsheet(form: dict[str, Any]) -> dict[str, Any]:
-    """Register every row of a catalog spreadsheet, or none (422 lists the rows to fix)."""
+    """Register every row of a small catalog spreadsheet, or none (422 lists the rows to fix),
+    inside the request; files above ``MULU_INLINE_SHEET_BYTES`` (2 MB) are imported as a job
+    (``POST /api/imports``, 202)."""
     upload = form["file"]
-    data = read_upload(upload.stream)
+    settings = services().settings
+    data = upload.stream.read(settings.inline_sheet_bytes + 1)
+    if len(data) > settings.inline_sheet_bytes:
+        mb = settings.inline_sheet_bytes / (1024 * 1024)
+        raise TooLargeForRequest(Message(
+            f"文件超过 {mb:g} MB，请通过导入任务导入（POST /api/imports）。",
+            f"The file is larger than {mb:g} MB: import it as a job (POST /api/imports)."))
     return spreadsheet.import_file(
         services().datasets, current_actor(), data, upload.filename or "",
         department_code=form.get("department_code"), submit=form["submit"],
-        keep=form["mode"] == "keep").as_dict()
+        keep=form["mode"] == "keep",
+        meter=spreadsheet.Meter(spreadsheet.Budget.inline(settings))).as_dict()
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}

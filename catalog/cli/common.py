@@ -53,7 +53,7 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _serve(services: Services, host: str, port: int, threads: int) -> None:
+def _serve(services: Services, host: str, port: int, threads: int, jobs: bool = True) -> None:
     from waitress import serve as waitress_serve
 
     from catalog.app import create_app
@@ -66,10 +66,16 @@ def _serve(services: Services, host: str, port: int, threads: int) -> None:
     from catalog.sharing.scheduler import DeadlineTimer
 
     timer = DeadlineTimer(app.extensions["mulu"].sharing).start()  # escalates breached requests
+    from harvesters.worker import BackgroundWorker
+
+    imports = BackgroundWorker(app.extensions["mulu"], echo=lambda line: click.echo(
+        f"import: {line}"), kinds=("import",)).start() if jobs else None  # runs import jobs
     click.echo(f"Mulu is running at http://{host}:{port}/  (API: http://{host}:{port}/api/openapi.json)")
     sys.stdout.flush()
     try:
         waitress_serve(app, host=host, port=port, threads=threads, ident="mulu")
     finally:
+        if imports is not None:
+            imports.stop()
         timer.stop()
         indexer.stop()

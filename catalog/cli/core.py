@@ -31,8 +31,11 @@ def db_upgrade(data_dir: str | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
-def serve(data_dir: str | None, host: str, port: int, threads: int) -> None:
-    _serve(_services(data_dir), host, port, threads)
+@click.option("--jobs/--no-jobs", default=True, show_default=True,
+              help="Run queued import jobs in a background thread of this process (they are "
+                   "shared with any `mulu worker` through the job table).")
+def serve(data_dir: str | None, host: str, port: int, threads: int, jobs: bool) -> None:
+    _serve(_services(data_dir), host, port, threads, jobs)
 
 
 @click.command(help="Start the embedded catalog with demo departments, users and datasets, "

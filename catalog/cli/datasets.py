@@ -14,7 +14,8 @@ def dataset() -> None:
 
 
 @dataset.command("import", help="Register every row of a catalog spreadsheet (.xlsx or .csv), "
-                                "or none when any row is wrong.")
+                                "or none when any row is wrong; runs as an import job in this "
+                                "process, showing its progress, then prints the report.")
 @data_dir_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--department", "department_code", required=True,
@@ -23,29 +24,46 @@ def dataset() -> None:
 @click.option("--keep", is_flag=True,
               help="Keep and flag: store every row, as 待完善 with its problems where it lacks "
                    "something (only rows unsafe to keep are refused), instead of all or none.")
+@click.option("--quiet", is_flag=True, help="No progress lines.")
 @friendly_errors
 def dataset_import(data_dir: str | None, file: str, department_code: str, submit: bool,
-                   keep: bool) -> None:
+                   keep: bool, quiet: bool) -> None:
+    import sys
     from pathlib import Path
 
-    from catalog import spreadsheet
+    from catalog.imports.progress import Printer
 
-    path = Path(file)
-    with path.open("rb") as handle:   # streamed; the reader checks the size limit
-        result = spreadsheet.import_file(_services(data_dir).datasets, SYSTEM, handle, path.name,
-                                         department_code=department_code, submit=submit,
-                                         keep=keep)
-    for column in result.ignored_columns:
+    services = _services(data_dir)
+    printer = None if quiet else Printer(sys.stderr)
+    view, refusal = services.imports.run_here(
+        SYSTEM, Path(file), department_code=department_code, mode="keep" if keep else "all",
+        submit=submit, listener=printer)
+    if printer is not None:
+        printer.done()
+    if refusal is not None:
+        raise refusal
+    if view["status"] != "succeeded":
+        raise click.ClickException(f"import job {view['id']} {view['status']}: {view['error']}")
+    imports, job_id = services.imports, view["id"]
+    for column in view["ignored_columns"]:
         click.echo(f"忽略未识别的列 / ignored unknown column: {column}", err=True)
-    for item in result.items:
-        flag = f"  [待完善: {item.problems}]" if item.problems else ""
-        click.echo(f"row {item.row}: {item.resource_code}  {item.title}{flag}")
-    for problem in result.refused:
-        click.echo(f"row {problem.row}: refused — {problem.field}: {problem.message}", err=True)
-    click.echo(f"imported {result.created} datasets ({'submitted' if submit else 'drafts'})"
-               + (f", {result.flagged} to complete (待完善)" if keep else "")
-               + (f", {len({p.row for p in result.refused})} rows refused" if result.refused
-                  else ""))
+    for item in imports.lines(SYSTEM, job_id, "created"):
+        flag = f"  [待完善: {item['problems']}]" if item["problems"] else ""
+        click.echo(f"row {item['row']}: {item['resource_code']}  {item['title']}{flag}")
+    refused: set[int | None] = set()
+    for problem in imports.lines(SYSTEM, job_id, "refused"):
+        refused.add(problem["row"])
+        click.echo(f"row {problem['row']}: refused — {problem['field']}: {problem['zh']} / "
+                   f"{problem['en']}", err=True)
+    counts = view["counts"]
+    progress = view["progress"]
+    rate = f" in {progress['elapsed_seconds']:,.1f} s" + (
+        f" ({progress['rows_per_second']:,.0f} rows/s)" if progress["rows_per_second"] else "")
+    click.echo(f"imported {counts.get('created', 0)} datasets "
+               f"({'submitted' if submit else 'drafts'})"
+               + (f", {counts.get('flagged', 0)} to complete (待完善)" if keep else "")
+               + (f", {len(refused)} rows refused" if refused else "")
+               + f"{rate} — import job {job_id}")
 
 
 @dataset.command("todo", help="待完善: the datasets of a department that need completion, with "

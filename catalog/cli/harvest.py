@@ -228,8 +228,8 @@ def harvest_job_report(data_dir: str | None, job: int, as_json: bool) -> None:
                else harvest_report.render(result))
 
 
-@click.command(help="Run due harvest sources on their schedule and queued jobs; several "
-                    "workers, on one machine or many, share the work (PostgreSQL row locks, "
+@click.command(help="Run due harvest sources on their schedule and queued harvest and "
+                    "import jobs; several workers, on one machine or many, share the work (PostgreSQL row locks, "
                     "SKIP LOCKED). SIGTERM/SIGINT: take no further job, let the current one "
                     "finish for up to --grace seconds, then close it as failed; a second "
                     "signal closes it at once.")

@@ -102,13 +102,16 @@ class ImportResult:
     items: list[ImportedRow]
     ignored_columns: list[str]
     refused: list[Problem] = field(default_factory=list)   # keep-and-flag: rows unsafe to keep
+    counted: tuple[int, int] | None = None   # (created, flagged) when the rows went elsewhere
 
     @property
     def created(self) -> int:
-        return len(self.items)
+        return len(self.items) if self.items or self.counted is None else self.counted[0]
 
     @property
     def flagged(self) -> int:
+        if not self.items and self.counted is not None:
+            return self.counted[1]
         return sum(1 for item in self.items if item.problems)
 
     def as_dict(self) -> dict[str, Any]:

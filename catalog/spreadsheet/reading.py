@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from catalog.errors import InvalidInput, Message
+from catalog.spreadsheet.budget import Meter
 from catalog.spreadsheet.csvfile import BLOCK, csv_rows
 from catalog.spreadsheet.headers import (
     _find_header,
@@ -40,7 +41,7 @@ from catalog.spreadsheet.headers import (
 from catalog.spreadsheet.items import ItemRow, attach, is_items_sheet, not_found, read_items
 from catalog.spreadsheet.model import LISTS_SHEET, Problem, Row, _file_error
 from catalog.spreadsheet.rows import Policy, RowReader, SheetRow, dataset_keys
-from catalog.spreadsheet.xlsxfile import WorkbookSheet, open_workbook
+from catalog.spreadsheet.xlsxfile import WorkbookSheet, check_archive, open_workbook
 
 STRICT = Policy.STRICT
 LENIENT = Policy.LENIENT
@@ -72,36 +73,84 @@ SheetSource = bytes | BinaryIO
 @contextmanager
 def read_sheet(source: SheetSource, filename: str = "", *, policy: Policy = STRICT,
                extra_columns: Mapping[str, str] | None = None,
-               max_bytes: int | None = None) -> Iterator[Sheet]:
+               max_bytes: int | None = None, meter: Meter | None = None) -> Iterator[Sheet]:
     """Open a catalog spreadsheet (bytes, or a seekable binary file) and find its header.
 
     ``extra_columns``: more header names (header -> field name), before the field table's;
-    ``max_bytes``: the size limit (``Settings.max_sheet_bytes``), None when the caller checked.
+    ``max_bytes``: the size limit (``Settings.max_sheet_bytes``), None when the caller checked;
+    ``meter``: counts rows, cells and time against its budget (``budget.Meter``) and tells how
+    far through the file the reading is.
     """
     stream: BinaryIO = io.BytesIO(source) if isinstance(source, bytes) else source
-    _check_size(stream, max_bytes)
+    meter = meter or Meter()
+    size = _check_size(stream, max_bytes)
     head = stream.read(BLOCK)
     stream.seek(0)
     if not head.strip() and len(head) < BLOCK:
         raise _file_error("文件为空。", "The file is empty.")
     columns, rank = header_columns(extra_columns)
     if not is_xlsx(head, filename):
-        yield _sheet(csv_rows(stream), policy, columns, rank)
+        meter.follow(_CsvShare(stream, size, meter))
+        yield _sheet(meter.watch(csv_rows(stream)), policy, columns, rank, meter)
         return
-    with open_workbook(stream) as sheets:
-        yield _workbook_sheet(sheets, policy, columns, rank)
+    with open_workbook(stream, meter.watch) as sheets:
+        yield _workbook_sheet(sheets, policy, columns, rank, meter)
 
 
-def _check_size(stream: BinaryIO, max_bytes: int | None) -> None:
-    if max_bytes is None:
-        return
+class _CsvShare:
+    """How far through a CSV file the rows read are. The file is read in blocks, so where the
+    stream stands runs ahead of the rows; once a block is used up, the rows it held give the
+    file's rows per byte, and the rows read so far their share of the file."""
+
+    def __init__(self, stream: BinaryIO, size: int, meter: Meter):
+        self.stream, self.size, self.meter = stream, size, meter
+        self.start = stream.tell()
+        self.position = 0                   # where the stream stood at the last look
+        self.used = (0, 0)                  # (rows, bytes) of the blocks used up
+
+    def __call__(self) -> float | None:
+        if not self.size:
+            return None
+        position = self.stream.tell() - self.start
+        if position != self.position:       # a new block: the rows so far filled the last
+            self.used, self.position = (self.meter.rows, self.position), position
+        rows, read = self.used
+        if not rows or not read:
+            return position / self.size
+        return self.meter.rows * read / rows / self.size
+
+
+def check_file(source: SheetSource, filename: str = "", *, max_bytes: int | None = None) -> bool:
+    """The cheap check of an upload before it is kept for a job: not too large, not empty, an
+    .xlsx workbook (a zip with a workbook, not too large unpacked: its directory is read, no
+    sheet) or else a CSV file. Returns whether it is a workbook; raises InvalidInput on
+    ``file``."""
+    stream: BinaryIO = io.BytesIO(source) if isinstance(source, bytes) else source
+    start = stream.tell()
+    _check_size(stream, max_bytes)
+    head = stream.read(BLOCK)
+    stream.seek(start)
+    if not head.strip() and len(head) < BLOCK:
+        raise _file_error("文件为空。", "The file is empty.")
+    if not is_xlsx(head, filename):
+        return False
+    check_archive(stream).close()
+    stream.seek(start)
+    return True
+
+
+def _check_size(stream: BinaryIO, max_bytes: int | None) -> int:
+    """The stream's size from where it stands; refuses a file above ``max_bytes``."""
     start = stream.tell()
     size = stream.seek(0, os.SEEK_END) - start
     stream.seek(start)
+    if max_bytes is None:
+        return size
     if size > max_bytes:
         mb = max_bytes // (1024 * 1024)
         raise _file_error(f"文件超过 {mb} MB 上限，请拆分后分批导入。",
                           f"The file is larger than the {mb} MB limit; split it.")
+    return size
 
 
 def is_xlsx(head: bytes, filename: str) -> bool:
@@ -124,7 +173,8 @@ def is_xlsx(head: bytes, filename: str) -> bool:
 
 
 def _sheet(rows: Iterator[Row], policy: Policy, columns: dict[str, str], rank: dict[str, int],
-           items: list[ItemRow] | None = None, again: WorkbookSheet | None = None) -> Sheet:
+           meter: Meter, items: list[ItemRow] | None = None,
+           again: WorkbookSheet | None = None) -> Sheet:
     """The main sheet from its header on; ``items`` are matched to its rows by a first pass
     over ``again`` (the same sheet, read anew)."""
     found = _find_header(rows, columns)
@@ -139,13 +189,16 @@ def _sheet(rows: Iterator[Row], policy: Policy, columns: dict[str, str], rank: d
         _find_header(keys, columns)
         by_row, missing = attach(items, dataset_keys(keys, header, header_row))
         lost = [LostItem(item, not_found(item, item.sheet)) for item in missing]
-    reader = RowReader(policy, header, header_row)
+    reader = RowReader(policy, header, header_row, meter=meter)
+    if again is not None and again.declared_rows:   # a workbook: how far down its main sheet
+        declared = again.declared_rows
+        meter.follow(lambda: reader.last / declared)
     return Sheet(reader.rows(rows, by_row), dict(header.columns), list(header.ignored),
                  lost_items=lost)
 
 
 def _workbook_sheet(sheets: list[WorkbookSheet], policy: Policy, columns: dict[str, str],
-                    rank: dict[str, int]) -> Sheet:
+                    rank: dict[str, int], meter: Meter) -> Sheet:
     """The first sheet with a header (else the first sheet), with the 信息项 sheets' items."""
     candidates = [s for s in sheets if s.title != LISTS_SHEET and not is_items_sheet(s.title)]
     if not candidates:
@@ -165,6 +218,6 @@ def _workbook_sheet(sheets: list[WorkbookSheet], policy: Policy, columns: dict[s
             reasons = [m for messages in exc.errors.values() for m in messages] or [exc.message]
             problems.append(Problem(None, "header", Message(
                 "".join(m.zh for m in reasons), " ".join(m.en for m in reasons)), extra.title))
-    sheet = _sheet(main.rows(), policy, columns, rank, items, main)
+    sheet = _sheet(main.rows(), policy, columns, rank, meter, items, main)
     sheet.problems = problems
     return sheet

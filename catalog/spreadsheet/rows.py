@@ -23,6 +23,7 @@ from typing import Any
 
 from catalog.errors import Message
 from catalog.rules import title_key
+from catalog.spreadsheet.budget import Meter
 from catalog.spreadsheet.cells import cell_text, convert
 from catalog.spreadsheet.headers import HeaderMap
 from catalog.spreadsheet.items import ItemRow
@@ -95,6 +96,8 @@ class RowReader:
     header_row: int
     written_as: dict[str, str] = field(default_factory=dict)   # field -> header as written
     _first: dict[tuple[str, str], int] = field(default_factory=dict)  # strict: repeats
+    meter: Meter = field(default_factory=Meter)   # the reading's budget
+    last: int = 0                                 # the last row number read
 
     def __post_init__(self) -> None:
         self.written_as = {name: written for written, name in self.header.columns.items()}
@@ -102,10 +105,12 @@ class RowReader:
     def rows(self, rows: Iterator[Row], items: Mapping[int, list[ItemRow]]) -> Iterator[SheetRow]:
         read = 0
         for number, values in rows:
+            self.last = number
             cells = mapped_cells(values, self.header.mapping)
             if not is_data(number, self.header_row, cells):
                 continue
             read += 1
+            self.meter.row()
             yield self.row(number, cells, items.get(number, ()))
         if not read and self.policy is Policy.STRICT:
             raise _file_error("文件中没有数据行。", "The file has no data rows.")

@@ -11,7 +11,7 @@ the ranges, whatever the sheet's length. A zip that unpacks to more than
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,6 +21,11 @@ from xml.parsers import expat
 from catalog.spreadsheet.model import MAX_UNZIPPED_BYTES, Row, _file_error
 
 _READ = 64 * 1024
+Watch = Callable[[Iterator[Row]], Iterator[Row]]
+
+
+def _unwatched(rows: Iterator[Row]) -> Iterator[Row]:
+    return rows
 
 
 @dataclass(frozen=True)
@@ -40,11 +45,13 @@ class WorkbookSheet:
     title: str
     handle: Any        # openpyxl's ReadOnlyWorksheet
     archive: zipfile.ZipFile
+    declared_rows: int | None = None   # what the sheet's <dimension> says (progress only)
+    watch: Watch = _unwatched          # counts what is read (``budget.Meter.watch``)
 
     def rows(self) -> Iterator[Row]:
         """Numbered rows (as Excel numbers them), merged cells filled from their anchor."""
         self.handle.reset_dimensions()  # some tools write a wrong <dimension>
-        values = enumerate(self.handle.iter_rows(values_only=True), start=1)
+        values = self.watch(enumerate(self.handle.iter_rows(values_only=True), start=1))
         return fill_merged(values, self.merged) if self.merged else values
 
     @cached_property
@@ -58,21 +65,29 @@ def _not_xlsx() -> Exception:
                        "name CSV files .csv.")
 
 
-@contextmanager
-def open_workbook(stream: BinaryIO) -> Iterator[list[WorkbookSheet]]:
-    """The workbook's worksheets, open while the block runs."""
-    from openpyxl import load_workbook
-
+def check_archive(stream: BinaryIO) -> zipfile.ZipFile:
+    """The workbook's zip, once its directory shows a workbook not too large unpacked (zip
+    bombs); reads no sheet."""
     try:
         archive = zipfile.ZipFile(stream)
     except zipfile.BadZipFile:
         raise _not_xlsx() from None
-    with archive:
-        if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-            raise _file_error("工作簿解压后过大，请拆分后分批导入。",
-                              "The workbook is too large once unpacked; split it.")
-        if "xl/workbook.xml" not in archive.namelist():
-            raise _not_xlsx()
+    if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
+        archive.close()
+        raise _file_error("工作簿解压后过大，请拆分后分批导入。",
+                          "The workbook is too large once unpacked; split it.")
+    if "xl/workbook.xml" not in archive.namelist():
+        archive.close()
+        raise _not_xlsx()
+    return archive
+
+
+@contextmanager
+def open_workbook(stream: BinaryIO, watch: Watch = _unwatched) -> Iterator[list[WorkbookSheet]]:
+    """The workbook's worksheets, open while the block runs; ``watch`` sees every row read."""
+    from openpyxl import load_workbook
+
+    with check_archive(stream) as archive:
         try:
             workbook = load_workbook(stream, read_only=True, data_only=True)
         except Exception:  # noqa: BLE001 (openpyxl raises many kinds on a broken file)
@@ -80,9 +95,18 @@ def open_workbook(stream: BinaryIO) -> Iterator[list[WorkbookSheet]]:
                               "Cannot read this .xlsx file: it is damaged or not an Excel "
                               "workbook.") from None
         try:
-            yield [WorkbookSheet(ws.title, ws, archive) for ws in workbook.worksheets]
+            yield [WorkbookSheet(ws.title, ws, archive, _declared_rows(ws), watch)
+                   for ws in workbook.worksheets]
         finally:
             workbook.close()
+
+
+def _declared_rows(handle: Any) -> int | None:
+    try:
+        rows = handle.max_row
+    except Exception:  # noqa: BLE001 (a <dimension> openpyxl cannot read: no estimate)
+        return None
+    return rows if isinstance(rows, int) and rows > 0 else None
 
 
 def merged_ranges(archive: zipfile.ZipFile, path: str) -> list[Merged]:

@@ -6,7 +6,8 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from catalog.web import export, pages
+    from catalog.web import export, imports_page, pages
 
+    app.before_request(imports_page.allow_upload)  # before the pages' CSRF check reads a form
     app.register_blueprint(pages.bp)
     app.register_blueprint(export.bp)

@@ -158,6 +158,16 @@ def _change_user(api_world: Any, _role: str) -> tuple[str, dict[str, Any]]:
 def _unlock_user(api_world: Any, _role: str) -> tuple[str, dict[str, Any]]:
     return f"/api/users/{_matrix_user(api_world)}/unlock", {"json": {}}
 
+def _import_job(suffix: str = "") -> sharing_matrix.Prepare:
+    """A queued import job of 省公安厅 (its file the bulk import's one-row CSV)."""
+
+    def prepare(api_world: Any, role: str) -> tuple[str, dict[str, Any]]:
+        upload = _import(role, {})["data"]["file"]
+        job = api_world.services.imports.start(api_world.world.steward, upload[0], upload[1])
+        return f"/api/imports/{job['id']}{suffix}", {}
+
+    return prepare
+
 
 def _approve(_role: str, _target: dict[str, Any]) -> dict[str, Any]:
     return {"json": {"action": "approve", "note": "矩阵测试"}}
@@ -279,6 +289,11 @@ MATRIX: tuple[Row, ...] = (
     Row("PUT", CALENDAR_YEAR, only(200, "admin"), prepare=_calendar_year(False, put=True)),
     Row("DELETE", CALENDAR_YEAR, only(200, "admin"), prepare=_calendar_year(True),
         note="a loaded year, dropped"),
+    # import jobs (issue 9 §4): the department's, reviewers' and administrators' to read
+    Row("GET", "/api/imports", expect(200, anonymous=401)),
+    Row("POST", "/api/imports", only(202, "steward", "steward_other", "admin"), payload=_import),
+    Row("GET", "/api/imports/<int:job_id>", HARVEST_SEES, prepare=_import_job()),
+    Row("GET", "/api/imports/<int:job_id>/rows", HARVEST_SEES, prepare=_import_job("/rows")),
     # 待完善 counts and publishers (issue 9)
     Row("GET", "/api/completion", expect(200)),
     Row("GET", "/api/organizations", only(200, "reviewer", "admin")),

@@ -419,3 +419,27 @@ def test_a_same_site_page_cannot_write_through_the_api(page: Any, shots: Shots,
         assert posted.value.status in (403, 415), posted.value.status
         page.unroute(attacker)
     shots.take("steward-forged-post-refused")
+
+def test_a_steward_imports_a_catalog_in_the_background(page: Any, shots: Shots,
+                                                       tmp_path: Path) -> None:
+    """Upload on /imports; the demo's job thread imports it while the job page refreshes
+    itself (a meta refresh, no script) until it shows the report."""
+    from playwright.sync_api import expect
+
+    from tests.catalog.test_import_jobs import csv_file, titles
+
+    sheet = tmp_path / "浏览器导入目录.csv"
+    sheet.write_bytes(csv_file(titles(300, "浏览器导入第")))
+    login(page, shots, "steward")
+    page.locator("nav.main").get_by_role("link", name="批量导入").click()
+    expect(page.get_by_role("heading", name="目录表批量导入")).to_be_visible()
+    page.locator("#f-file").set_input_files(str(sheet))
+    page.get_by_label("保留并标记", exact=False).check()
+    shots.take("import-form")
+    page.get_by_role("button", name="开始导入").click()
+    expect(page.get_by_role("heading", name=re.compile(r"导入任务 #\d+"))).to_be_visible()
+    expect(page.locator(".badge")).to_have_text("已完成", timeout=60_000)   # refreshed itself
+    expect(page.locator("table.record")).to_contain_text("300")
+    expect(page.get_by_role("link", name="浏览器导入第0号人口信息")).to_be_visible()
+    assert page.locator('meta[http-equiv="refresh"]').count() == 0
+    shots.take("import-report")
