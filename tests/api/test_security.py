@@ -351,14 +351,21 @@ INLINE = (re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I), re.compile(r"<style
 
 def test_pages_have_no_inline_script_or_style(api_world: ApiWorld) -> None:
     """What the CSP forbids is not in any page: every web GET route as an administrator."""
+    import io
+
     browser = signed_in(api_world.app, "admin")
+    job = api_world.services.imports.start(
+        api_world.world.steward, io.BytesIO("信息资源名称,信息资源分类\n测试,101\n".encode()),
+        "catalog.csv")
     pages = {"/", "/login", "/datasets", "/search", "/search?q=人口&sort=title", "/review",
              "/datasets/new", f"/datasets/{api_world.published}",
-             f"/datasets/{api_world.draft}/edit", "/no-such-page"}
+             f"/datasets/{api_world.draft}/edit", "/no-such-page", "/imports",
+             f"/imports/{job['id']}"}
     web_rules = {r.rule for r in api_world.app.url_map.iter_rules()
                  if r.endpoint.startswith("pages.") and "GET" in (r.methods or ())}
     assert web_rules == {"/", "/login", "/datasets", "/search", "/review", "/datasets/new",
-                         "/datasets/<dataset_id>", "/datasets/<dataset_id>/edit"}
+                         "/datasets/<dataset_id>", "/datasets/<dataset_id>/edit", "/imports",
+                         "/imports/<int:job_id>"}
     for path in pages:
         html = browser.get(path).get_data(as_text=True)
         for pattern in INLINE:
