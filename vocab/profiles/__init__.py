@@ -18,6 +18,7 @@ from vocab.fields import RECORD_BY_NAME
 from vocab.namespaces import DCAT, DCT, EU_LANGUAGE, RDF, SKOS
 from vocab.profiles import dcat_ap, mulu
 from vocab.profiles.base import Profile, Record, Subject, Unread
+from vocab.profiles.extra import Ledger
 from vocab.profiles.serialization import FORMATS, bind_prefixes, new_graph, parse_graph, serialize
 
 NAMING = frozenset({RDF.type, DCT.title, DCT.description})
@@ -67,11 +68,17 @@ def parse_dataset(graph: Graph, subject: Subject,
                   unread: Unread | None = None) -> Record:
     """The record of ``subject``; keys that are not set are left out, lists come back sorted
     (RDF keeps no order) except ``data_items``, which keep their ``mulu:order``. What the
-    source gives that is no value of its field goes into ``unread`` (field -> text)."""
+    source gives that is no value of its field goes into ``unread`` (field -> text); what the
+    dataset node says that no field keeps as it came goes into the record's ``extra``, which
+    the export writes back (``vocab.profiles.extra``)."""
     record: Record = {}
     unread = {} if unread is None else unread
+    ledger = Ledger(graph, subject)
     for profile in _profiles(profiles):
-        profile.read(graph, subject, record, unread)
+        profile.read(graph, subject, record, unread, ledger)
+    left_out = ledger.finish(record, (DCAT.Dataset,))
+    if left_out:
+        unread["extra"] = f"{left_out} more properties"
     return record
 
 
