@@ -11,10 +11,12 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from vocab.concepts import scheme
 from vocab.fields import (
+    CONTROL_CHARACTERS,
     DATA_ITEM_FIELDS,
     LANGUAGE_TAG,
     MAX_EXTRA,
     MAX_EXTRA_DEPTH,
+    MAX_EXTRA_TEXT,
     RECORD_FIELDS,
     SUB_FIELDS,
     VALUE_PATTERNS,
@@ -23,7 +25,7 @@ from vocab.fields import (
 )
 
 MAX_LIST_ITEMS = 200
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_CONTROL = CONTROL_CHARACTERS
 
 
 def refuse_control_characters(value: str) -> None:
@@ -99,7 +101,6 @@ class Extra(fields.Field):
     ``"o"`` left out for a sub-record)."""
 
     default_error_messages = {"invalid": "Not a list of RDF properties and terms."}
-    MAX_TEXT = 100_000
 
     def __init__(self, table: tuple[Field, ...], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -139,7 +140,7 @@ class Extra(fields.Field):
         if "literal" in term:
             text = term["literal"]
             if not set(term) <= {"literal", "lang", "datatype"} or not isinstance(text, str) \
-                    or len(text) > self.MAX_TEXT or _CONTROL.search(text):
+                    or len(text) > MAX_EXTRA_TEXT or _CONTROL.search(text):
                 raise self.make_error("invalid")
             checked: dict[str, Any] = {"literal": text}
             if "lang" in term:

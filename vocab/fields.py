@@ -61,6 +61,7 @@ VALUE_PATTERNS: dict[Kind, re.Pattern[str]] = {
     Kind.MEDIA_TYPE: re.compile(r"^[\w.+-]+/[\w.+-]+$|^[A-Za-z][A-Za-z0-9+.-]*://\S+$"),
 }
 VALUE_PATTERNS[Kind.LANGUAGE] = VALUE_PATTERNS[Kind.SELF] = VALUE_PATTERNS[Kind.IRI]
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # never kept
 LANGUAGE_TAG = re.compile(r"^(?:[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)?$")  # "" is untagged
 
 
@@ -172,6 +173,7 @@ def _extra(label_zh: str = "其他属性", label_en: str = "Other properties") -
 # how many entries one node's ``extra`` keeps (and how deep blank nodes nest in them)
 MAX_EXTRA = 500
 MAX_EXTRA_DEPTH = 6
+MAX_EXTRA_TEXT = 100_000   # characters of one literal
 
 
 def _iri(name: str, predicate: URIRef, zh: str, en: str, **kw: object) -> Field:

@@ -204,7 +204,7 @@ _WRITERS: dict[Kind, Callable[[Graph | None, str], Node]] = {
     Kind.IRI: lambda _, text: URIRef(text),
     Kind.LANGUAGE: lambda _, text: URIRef(text),
     Kind.EMAIL: lambda _, text: MAILTO[text],
-    Kind.PHONE: lambda _, text: TEL[quote(text.replace(" ", "-"), safe="+-().")],
+    Kind.PHONE: lambda _, text: TEL[quote(text, safe="+-().")],  # read back as it was
     Kind.MEDIA_TYPE: _media_type_term,
     Kind.FORMAT: _format_term,
     Kind.GEOMETRY: _geometry_term,

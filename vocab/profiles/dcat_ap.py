@@ -31,7 +31,7 @@ from vocab.profiles.base import (
     write_fields,
     write_node,
 )
-from vocab.profiles.extra import EXTRA, Ledger, forms, value_key, write_form
+from vocab.profiles.extra import EXTRA, Ledger, forms, says_nothing, value_key, write_form
 from vocab.profiles.filetypes import format_name
 
 # field -> (predicate to an intermediate node, classes of that node, predicate of the value)
@@ -217,7 +217,8 @@ def _identifier_value(graph: Graph, node: Node, predicate: URIRef) -> tuple[str 
     if isinstance(node, URIRef):
         return (str(values[0]) if values else str(node)), not values
     plain = len(values) == 1 and values[0].datatype is None and not values[0].language and all(
-        p in (predicate, RDF.type) for p, _ in graph.predicate_objects(node))
+        p in (predicate, RDF.type) or says_nothing(graph, o)
+        for p, o in graph.predicate_objects(node))
     return (str(values[0]).strip() or None) if values else None, plain
 
 

@@ -28,11 +28,26 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from vocab.fields import MAX_EXTRA, MAX_EXTRA_DEPTH
+from vocab.fields import (
+    CONTROL_CHARACTERS,
+    LANGUAGE_TAG,
+    MAX_EXTRA,
+    MAX_EXTRA_DEPTH,
+    MAX_EXTRA_TEXT,
+    VALUE_PATTERNS,
+    Kind,
+)
 from vocab.namespaces import DCAT, RDF
 
 EXTRA = "extra"
+MAX_TEXT = MAX_EXTRA_TEXT
+_IRI = VALUE_PATTERNS[Kind.IRI]
 Entry = dict[str, Any]
+
+
+def says_nothing(graph: Any, node: Node) -> bool:
+    """A blank node without properties ("some publisher"): nothing to keep of it."""
+    return isinstance(node, BNode) and next(iter(graph.predicate_objects(node)), None) is None
 
 
 def value_key(value: Any) -> str:
@@ -59,6 +74,8 @@ def encode(graph: Any, node: Node, depth: int = 0, path: frozenset[Node] = froze
     own (an IRI within that is named only: it may be a distribution, written from its own
     sub-record)."""
     if isinstance(node, URIRef):
+        if not _IRI.match(str(node)) or len(node) > 2000:  # "tel:+49 40 …": no IRI to write
+            return None
         term: dict[str, Any] = {"iri": str(node)}
         if depth == 0 and not named and not any(
                 str(t) in RECORDS for t in graph.objects(node, RDF.type)):
@@ -67,7 +84,8 @@ def encode(graph: Any, node: Node, depth: int = 0, path: frozenset[Node] = froze
                 term["node"] = content
         return term
     if isinstance(node, Literal):
-        if not str(node):
+        if not str(node) or len(node) > MAX_TEXT or CONTROL_CHARACTERS.search(str(node)) or (
+                node.language and not LANGUAGE_TAG.match(node.language)):
             return None
         term = {"literal": str(node)}
         if node.language:
@@ -129,14 +147,16 @@ class Ledger:
         """``obj`` on ``predicate`` is read as ``value`` of field ``name``, which writes it
         otherwise (on ``via``): keep the source's form (for a sub-record ``node``, only the
         property: the node is written from the value)."""
+        self.see(predicate, obj)
         entry: Entry = {"p": str(predicate), "field": name, "value": value}
-        term = None if node else encode(self.graph, obj)
-        if term is not None:
+        if not node:
+            term = encode(self.graph, obj)
+            if term is None:  # nothing that can be kept: the field writes the value its way
+                return
             entry["o"] = term
         if str(via) != str(predicate):
             entry["via"] = str(via)
         self.entries.append(entry)
-        self.see(predicate, obj)
 
     def finish(self, record: dict[str, Any], written_types: Iterable[URIRef] = ()) -> int:
         """Put the form entries and every pair not seen (nor a type the writer gives the node)
@@ -150,7 +170,7 @@ class Ledger:
             if predicate == RDF.type and str(obj) in types:
                 continue
             term = encode(self.graph, obj, named=obj in read)
-            if term is not None:
+            if term is not None and _IRI.match(str(predicate)):
                 entries.append({"p": str(predicate), "o": term})
         record.pop(EXTRA, None)
         if not entries:
