@@ -18,7 +18,7 @@ from vocab.fields import RECORD_BY_NAME
 from vocab.namespaces import DCAT, DCT, EU_LANGUAGE, RDF, SKOS
 from vocab.profiles import dcat_ap, mulu
 from vocab.profiles.base import Profile, Record, Subject, Unread
-from vocab.profiles.extra import Ledger
+from vocab.profiles.extra import EXTRA, Ledger, encode, value_key
 from vocab.profiles.serialization import FORMATS, bind_prefixes, new_graph, parse_graph, serialize
 
 NAMING = frozenset({RDF.type, DCT.title, DCT.description})
@@ -28,7 +28,7 @@ DEFAULT_PROFILES: tuple[str, ...] = ("dcat_ap", "mulu")
 __all__ = [
     "DEFAULT_PROFILES", "FORMATS", "PROFILES", "Profile", "Subject", "add_dataset",
     "bind_prefixes", "catalog_graph", "dataset_subjects", "graph_from_dataset", "new_graph", "parse_dataset",
-    "parse_datasets", "parse_graph", "serialize", "value_path",
+    "parse_datasets", "parse_graph", "serialize", "set_aside", "value_path",
 ]
 
 
@@ -80,6 +80,28 @@ def parse_dataset(graph: Graph, subject: Subject,
     if left_out:
         unread["extra"] = f"{left_out} more properties"
     return record
+
+
+def set_aside(record: dict[str, Any], name: str, values: Sequence[Any]) -> None:
+    """Values of field ``name`` that the record cannot hold here (a source's identifier that is
+    no resource code of this catalog …): kept in its ``extra`` as the export would have written
+    them — in the source's own form where the record kept that (vocab.profiles.extra)."""
+    if not values:
+        return
+    field = RECORD_BY_NAME[name]
+    keys = {value_key(v) for v in values}
+    own = [e for e in record.get(EXTRA) or () if e.get("field") == name
+           and value_key(e.get("value")) in keys]
+    rest = [e for e in record.get(EXTRA) or () if e not in own]
+    uri = URIRef("urn:x-mulu:set-aside")
+    written = graph_from_dataset({name: list(values) if field.multiple else values[0],
+                                  EXTRA: own}, uri, ("dcat_ap",))
+    kept = [{"p": str(p), "o": term} for p, o in written.predicate_objects(uri)
+            if p != RDF.type for term in [encode(written, o)] if term is not None]
+    if kept or rest:
+        record[EXTRA] = sorted(rest + kept, key=value_key)
+    else:
+        record.pop(EXTRA, None)
 
 
 def _only_named(graph: Graph, node: Node) -> bool:
