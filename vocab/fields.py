@@ -278,7 +278,7 @@ DCAT_FIELDS: tuple[Field, ...] = (
     F("distributions", K.NODES, DCAT.distribution, "挂接资源", "Distributions", multiple=True,
       node_class=DCAT.Distribution),
     F("contact_points", K.NODES, DCAT.contactPoint, "联系人", "Contact points", multiple=True,
-      node_class=VCARD.Kind),
+      node_class=VCARD.Kind, also=(ADMS.contactPoint,)),  # (DCAT-AP 1's, read as it came)
     _iri("license", DCT.license, "许可", "Licence", node_class=DCT.LicenseDocument),
     _iri("access_rights", DCT.accessRights, "访问权限", "Access rights",
          node_class=DCT.RightsStatement,
