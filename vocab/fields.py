@@ -65,7 +65,7 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]"
 LANGUAGE_TAG = re.compile(r"^(?:[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)?$")  # "" is untagged
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)   # identity: fields are constants, hashed in hot loops
 class Field:
     name: str
     kind: Kind

@@ -18,7 +18,7 @@ from vocab.fields import RECORD_BY_NAME
 from vocab.namespaces import DCAT, DCT, EU_LANGUAGE, RDF, SKOS
 from vocab.profiles import dcat_ap, mulu
 from vocab.profiles.base import Profile, Record, Subject, Unread
-from vocab.profiles.extra import EXTRA, Ledger, encode, value_key
+from vocab.profiles.extra import EXTRA, Ledger, Triples, encode, value_key
 from vocab.profiles.serialization import FORMATS, bind_prefixes, new_graph, parse_graph, serialize
 
 NAMING = frozenset({RDF.type, DCT.title, DCT.description})
@@ -94,8 +94,9 @@ def set_aside(record: dict[str, Any], name: str, values: Sequence[Any]) -> None:
            and value_key(e.get("value")) in keys]
     rest = [e for e in record.get(EXTRA) or () if e not in own]
     uri = URIRef("urn:x-mulu:set-aside")
-    written = graph_from_dataset({name: list(values) if field.multiple else values[0],
-                                  EXTRA: own}, uri, ("dcat_ap",))
+    written = Triples()  # (this runs once per harvested record: no rdflib Graph)
+    dcat_ap.write_value(written, uri, name,  # type: ignore[arg-type]
+                        {name: list(values) if field.multiple else values[0], EXTRA: own})
     kept = [{"p": str(p), "o": term} for p, o in written.predicate_objects(uri)
             if p != RDF.type for term in [encode(written, o)] if term is not None]
     if kept or rest:

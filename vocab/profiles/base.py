@@ -477,6 +477,14 @@ def _note(unread: Unread, key: str, nodes: Iterable[Node]) -> None:
         unread[key] = "; ".join(sorted(set(texts)))[:2000]
 
 
+_AS_IRI = frozenset({Kind.URL, Kind.IRI, Kind.SELF})  # written as URIRef(value)
+
+
+@cache
+def _written(fld: Field, value: Any, predicate: URIRef) -> Node:
+    return term_for(None, fld, value, predicate)
+
+
 def _same(graph: Graph, fld: Field, obj: Node, value: Any, predicate: URIRef) -> bool:
     """Whether the field writes ``value`` back as ``obj`` (dates by day: the field keeps days)."""
     if fld.kind is Kind.DATE:
@@ -485,12 +493,15 @@ def _same(graph: Graph, fld: Field, obj: Node, value: Any, predicate: URIRef) ->
         if fld.label_node is not None:
             return isinstance(obj, BNode)
         return isinstance(obj, Literal) and obj.datatype is None
+    if fld.kind in _AS_IRI:  # (the common case, without building the term)
+        return type(obj) is URIRef and str(obj) == value
     if fld.kind is Kind.GEOMETRY and fld.node_class is not None:
         inner = [o for p, o in graph.predicate_objects(obj) if p != RDF.type] \
             if isinstance(obj, BNode) else []
         return inner == [_geometry_term(None, str(value))]
     try:
-        written = term_for(None, fld, value, predicate)
+        written = _written(fld, value, predicate) if fld.kind is Kind.CONCEPT else \
+            term_for(None, fld, value, predicate)
     except ValueError:
         return False
     if isinstance(written, BNode):  # a format the EU table lacks: a node with its name

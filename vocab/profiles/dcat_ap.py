@@ -168,6 +168,14 @@ def _write_sources(graph: Graph, subject: Subject, record: Mapping[str, Any]) ->
                 graph.add((source, predicate, literal))
 
 
+def write_value(graph: Graph, subject: Subject, name: str, record: Mapping[str, Any]) -> None:
+    """Only field ``name`` of ``record``, as ``write`` writes it."""
+    if name in IDENTIFIER_NODES:
+        _write_identifier_nodes(graph, subject, {name: record.get(name), EXTRA: record.get(EXTRA)})
+    else:
+        write_field(graph, subject, RECORD_BY_NAME[name], record)
+
+
 def write(graph: Graph, subject: Subject, record: Mapping[str, Any]) -> None:
     write_fields(graph, subject, GENERIC, record)
     for name, predicate in ECHOES.items():
@@ -188,8 +196,36 @@ def write(graph: Graph, subject: Subject, record: Mapping[str, Any]) -> None:
 
 # ── reading ─────────────────────────────────────────────────────────────────
 
+def _plain_agent(graph: Graph, node: Node) -> tuple[str | None, str | None] | None:
+    """(name, code) of an agent that ``add_publisher`` writes back from them alone (an
+    organisation with one untagged name and one code, ours or blank), else None."""
+    name = code = None
+    for predicate, obj in graph.predicate_objects(node):
+        if predicate == RDF.type and obj in PUBLISHER_CLASSES:
+            continue
+        if not isinstance(obj, Literal) or obj.language or obj.datatype is not None:
+            return None
+        if predicate == FOAF.name and name is None:
+            name = str(obj)
+        elif predicate == DCT.identifier and code is None:
+            code = str(obj)
+        else:
+            return None
+    if not isinstance(node, BNode) and (code is None or node != MULU_ORG[quote(code, safe="")]):
+        return None
+    return (name, code) if (name or code) and name == (name or "").strip() else None
+
+
 def _read_publisher(graph: Graph, subject: Subject, record: Record, unread: Unread,
                     ledger: Ledger) -> None:
+    agents = list(graph.objects(subject, DCT.publisher))
+    plain = _plain_agent(graph, agents[0]) if len(agents) == 1 else None
+    if plain is not None:  # (the common case, read without the sub-record machinery)
+        ledger.see(DCT.publisher, agents[0])
+        for key, value in zip(("publisher_name", "publisher_code"), plain, strict=True):
+            if value:
+                record[key] = value
+        return
     agent = read_field(graph, subject, AGENT, unread=unread, ledger=ledger)
     if not agent:
         return

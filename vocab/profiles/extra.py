@@ -130,6 +130,26 @@ def write_form(graph: Graph, subject: Node, entry: Entry) -> None:
     graph.add((subject, URIRef(entry["p"]), decode(graph, entry["o"])))
 
 
+class Triples:
+    """A scratch graph that only collects triples (``add``) and answers the reads ``encode``
+    makes: cheaper to make than an rdflib ``Graph``, for the few triples of one field."""
+
+    def __init__(self) -> None:
+        self._by_subject: dict[Node, list[tuple[Node, Node]]] = {}
+
+    def add(self, triple: tuple[Node, Node, Node]) -> None:
+        subject, predicate, obj = triple
+        pairs = self._by_subject.setdefault(subject, [])
+        if (predicate, obj) not in pairs:
+            pairs.append((predicate, obj))
+
+    def predicate_objects(self, subject: Node) -> list[tuple[Node, Node]]:
+        return list(self._by_subject.get(subject, ()))
+
+    def objects(self, subject: Node, predicate: Node) -> list[Node]:
+        return [o for p, o in self._by_subject.get(subject, ()) if p == predicate]
+
+
 @dataclass
 class Ledger:
     """What reading one node has accounted for: the pairs seen and the form entries made."""
