@@ -93,6 +93,10 @@ def set_aside(record: dict[str, Any], name: str, values: Sequence[Any]) -> None:
     own = [e for e in record.get(EXTRA) or () if e.get("field") == name
            and value_key(e.get("value")) in keys]
     rest = [e for e in record.get(EXTRA) or () if e not in own]
+    if name in dcat_ap.IDENTIFIER_NODES and not own:  # (per harvested record: no writing)
+        kept = [dcat_ap.identifier_entry(name, v) for v in values]
+        record[EXTRA] = sorted(rest + kept, key=value_key)
+        return
     uri = URIRef("urn:x-mulu:set-aside")
     written = Triples()  # (this runs once per harvested record: no rdflib Graph)
     dcat_ap.write_value(written, uri, name,  # type: ignore[arg-type]

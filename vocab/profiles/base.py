@@ -517,13 +517,20 @@ def account(graph: Graph, ledger: Ledger | None, fld: Field, predicate: URIRef,
     where it writes them back so, else the first as a form entry; the rest stay for ``extra``."""
     if ledger is None:
         return
-    for value in chosen:
-        mine = [(p, o) for p, o, v in found if v == value]
-        exact = [(p, o) for p, o in mine if p == predicate and _same(graph, fld, o, value, predicate)]
-        for p, o in exact:
+    wanted = set(chosen)
+    exact: set[Any] = set()
+    other: dict[Any, tuple[URIRef, Node]] = {}
+    for p, o, v in found:
+        if v not in wanted:
+            continue
+        if p is predicate and _same(graph, fld, o, v, predicate):  # (``_objects`` keeps it)
             ledger.see(p, o)
-        if mine and not exact:
-            ledger.form(mine[0][0], mine[0][1], fld.name, value, predicate)
+            exact.add(v)
+        else:
+            other.setdefault(v, (p, o))
+    for value, (p, o) in other.items():
+        if value not in exact:
+            ledger.form(p, o, fld.name, value, predicate)
 
 
 def _read_translatable(graph: Graph, fld: Field, found: Found, record: Record,
@@ -572,7 +579,7 @@ def _account_texts(graph: Graph, ledger: Ledger, fld: Field, predicate: URIRef, 
         mine = [text for text in texts if text in kept]
         if not mine:
             continue
-        if p == predicate and len(mine) == len(texts) and _same(graph, fld, o, mine[0][1], p):
+        if p is predicate and len(mine) == len(texts) and _same(graph, fld, o, mine[0][1], p):
             ledger.see(p, o)
         else:
             ledger.form(p, o, fld.name, mine[0][1], predicate)

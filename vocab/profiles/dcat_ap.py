@@ -112,22 +112,23 @@ def add_publisher(graph: Graph, subject: Node, name: str | None, code: str | Non
     return organization
 
 
+def identifier_entry(name: str, value: Any) -> dict[str, Any]:
+    """How an identifier field writes ``value`` (an ``extra`` entry): a node holding it; a
+    related resource that is an IRI, as the IRI."""
+    link, classes, predicate = IDENTIFIER_NODES[name]
+    if name == "related" and VALUE_PATTERNS[Kind.IRI].match(str(value)):
+        return {"p": str(link), "o": {"iri": str(value)}}
+    content = [{"p": str(RDF.type), "o": {"iri": str(c)}} for c in classes]
+    content.append({"p": str(predicate), "o": {"literal": str(value)}})
+    return {"p": str(link), "o": {"node": sorted(content, key=value_key)}}
+
+
 def _write_identifier_nodes(graph: Graph, subject: Subject, record: Mapping[str, Any]) -> None:
-    """An identifier as a node holding it; a related resource that is an IRI as the IRI."""
-    for name, (link, classes, predicate) in IDENTIFIER_NODES.items():
+    for name, (link, _, _) in IDENTIFIER_NODES.items():
         formed = forms(record, name, link)
         for value in values_of(record, name):
-            if value_key(value) in formed:
-                for entry in formed[value_key(value)]:
-                    write_form(graph, subject, entry)
-                continue
-            if name == "related" and VALUE_PATTERNS[Kind.IRI].match(str(value)):
-                graph.add((subject, link, URIRef(str(value))))
-                continue
-            node = BNode()
-            graph.add((subject, link, node))
-            add_types(graph, node, classes)
-            graph.add((node, predicate, Literal(str(value))))
+            for entry in formed.get(value_key(value)) or [identifier_entry(name, value)]:
+                write_form(graph, subject, entry)
 
 
 def _accessible(distribution: Mapping[str, Any]) -> Mapping[str, Any]:
