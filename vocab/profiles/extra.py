@@ -156,11 +156,11 @@ class Ledger:
 
     graph: Any
     node: Node
-    seen: set[tuple[str, Node]] = field(default_factory=set)
+    seen: set[tuple[Node, Node]] = field(default_factory=set)
     entries: list[Entry] = field(default_factory=list)
 
     def see(self, predicate: Node, obj: Node) -> None:
-        self.seen.add((str(predicate), obj))
+        self.seen.add((predicate, obj))
 
     def form(self, predicate: Node, obj: Node, name: str, value: Any, via: URIRef, *,
              node: bool = False) -> None:
@@ -185,7 +185,7 @@ class Ledger:
         entries = list(self.entries)
         read = {obj for _, obj in self.seen}  # nodes a field writes (a distribution …)
         for predicate, obj in self.graph.predicate_objects(self.node):
-            if (str(predicate), obj) in self.seen:
+            if (predicate, obj) in self.seen:
                 continue
             if predicate == RDF.type and str(obj) in types:
                 continue
