@@ -11,8 +11,12 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from vocab.concepts import scheme
 from vocab.fields import (
+    CONTROL_CHARACTERS,
     DATA_ITEM_FIELDS,
     LANGUAGE_TAG,
+    MAX_EXTRA,
+    MAX_EXTRA_DEPTH,
+    MAX_EXTRA_TEXT,
     RECORD_FIELDS,
     SUB_FIELDS,
     VALUE_PATTERNS,
@@ -21,7 +25,7 @@ from vocab.fields import (
 )
 
 MAX_LIST_ITEMS = 200
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_CONTROL = CONTROL_CHARACTERS
 
 
 def refuse_control_characters(value: str) -> None:
@@ -91,6 +95,72 @@ class Translations(fields.Field):
         return texts if field.multiple else texts[0]
 
 
+class Extra(fields.Field):
+    """A node's ``extra`` (vocab.profiles.extra): entries ``{"p": IRI, "o": term}``, or the
+    source's form of a value of one of the table's fields (``"field"``, ``"value"``, ``"via"``;
+    ``"o"`` left out for a sub-record)."""
+
+    default_error_messages = {"invalid": "Not a list of RDF properties and terms."}
+
+    def __init__(self, table: tuple[Field, ...], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.names = frozenset(f.name for f in table if f.kind not in (Kind.EXTRA, Kind.SELF))
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any,
+                     **kwargs: Any) -> list[dict[str, Any]]:
+        if not isinstance(value, list) or len(value) > MAX_EXTRA:
+            raise self.make_error("invalid")
+        return [self._entry(entry, 0) for entry in value]
+
+    def _iri(self, value: Any) -> str:
+        if not isinstance(value, str) or len(value) > 2000 or \
+                not VALUE_PATTERNS[Kind.IRI].match(value):
+            raise self.make_error("invalid")
+        return value
+
+    def _entry(self, entry: Any, depth: int) -> dict[str, Any]:
+        if not isinstance(entry, dict) or not set(entry) <= {"p", "o", "field", "value", "via"}:
+            raise self.make_error("invalid")
+        checked: dict[str, Any] = {"p": self._iri(entry.get("p"))}
+        if "o" in entry:
+            checked["o"] = self._term(entry["o"], depth)
+        if depth == 0 and "field" in entry:
+            if entry["field"] not in self.names or "value" not in entry:
+                raise self.make_error("invalid")
+            checked["field"], checked["value"] = entry["field"], entry["value"]
+            if "via" in entry:
+                checked["via"] = self._iri(entry["via"])
+        elif "o" not in entry or {"value", "via"} & set(entry):
+            raise self.make_error("invalid")
+        return checked
+
+    def _term(self, term: Any, depth: int) -> dict[str, Any]:
+        if not isinstance(term, dict) or depth > MAX_EXTRA_DEPTH:
+            raise self.make_error("invalid")
+        if "literal" in term:
+            text = term["literal"]
+            if not set(term) <= {"literal", "lang", "datatype"} or not isinstance(text, str) \
+                    or len(text) > MAX_EXTRA_TEXT or _CONTROL.search(text):
+                raise self.make_error("invalid")
+            checked: dict[str, Any] = {"literal": text}
+            if "lang" in term:
+                if not isinstance(term["lang"], str) or not LANGUAGE_TAG.match(term["lang"]):
+                    raise self.make_error("invalid")
+                checked["lang"] = term["lang"]
+            elif "datatype" in term:
+                checked["datatype"] = self._iri(term["datatype"])
+            return checked
+        if not set(term) <= {"iri", "node"} or not term:
+            raise self.make_error("invalid")
+        checked = {"iri": self._iri(term["iri"])} if "iri" in term else {}
+        if "node" in term:
+            inner = term["node"]
+            if not isinstance(inner, list) or len(inner) > MAX_EXTRA:
+                raise self.make_error("invalid")
+            checked["node"] = [self._entry(e, depth + 1) for e in inner]
+        return checked
+
+
 def _pattern(pattern: re.Pattern[str], what: str) -> validate.Regexp:
     return validate.Regexp(pattern, error=f"Not a valid {what}.")
 
@@ -141,6 +211,8 @@ def _field(field: Field, *, partial: bool,
     required = field.required and not partial
     if field.kind is Kind.TRANSLATIONS:
         built: fields.Field = Translations(table)
+    elif field.kind is Kind.EXTRA:
+        built = Extra(table)
     elif field.kind is Kind.NODES:
         built = fields.List(fields.Nested(sub_record_schema(field.name), unknown=RAISE),
                             validate=validate.Length(max=MAX_LIST_ITEMS))
@@ -207,5 +279,5 @@ def clean_record(record: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-__all__ = ["EXCLUDE", "IsoDate", "Text", "Translations", "clean_record", "data_item_schema",
+__all__ = ["EXCLUDE", "Extra", "IsoDate", "Text", "Translations", "clean_record", "data_item_schema",
            "load_record", "record_schema", "sub_record_schema"]

@@ -13,7 +13,7 @@ from harvesters import errors, rdf
 from harvesters.base import Harvester, PageProblem, Remote
 from harvesters.placement import Mapped
 from vocab.namespaces import ADMS, DCT, FOAF, SKOS
-from vocab.profiles import dataset_subjects, parse_dataset
+from vocab.profiles import dataset_subjects, parse_dataset, set_aside
 from vocab.profiles.base import best_literal
 
 
@@ -111,6 +111,9 @@ class DcatHarvester(Harvester):
             value = best_literal(graph.objects(node, SKOS.notation), None)
             if value:
                 identifiers.append(value)
+        said = record.get("source_identifier")
+        if said and said != remote.remote_id[:500]:  # the source's own adms:identifier stays
+            set_aside(record, "source_identifier", [said])
         record["source_identifier"] = remote.remote_id[:500]
         publisher = graph.value(subject, DCT.publisher)
         name = best_literal(graph.objects(publisher, FOAF.name), None) if publisher else None

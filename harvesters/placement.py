@@ -14,6 +14,7 @@ from catalog.problems import UNCLASSIFIED
 from catalog.resource_codes import CODE_PATTERN, check_code
 from vocab.concepts import scheme
 from vocab.fields import BY_NAME, SHARE_METHODS_BY_FORM, Kind
+from vocab.profiles import set_aside
 
 # what a source that says nothing about a field gets, unless its config says otherwise
 DEFAULTS: dict[str, str] = {
@@ -134,11 +135,13 @@ class Normalizer:
         if len(kept) < len(related):
             notes.append("非本目录代码的关联资源已略去 / related resources that are not resource "
                          f"codes were left out: {', '.join(r for r in related if r not in kept)}"[:500])
+            set_aside(record, "related", [r for r in related if r not in kept])  # still exported
             record["related"] = kept
             if not kept:
                 record.pop("related")
         code = record.get("resource_code")
         if code and check_code(code, record.get("classification")) is not None:
+            set_aside(record, "resource_code", [code])  # the source's identifier, still exported
             record.pop("resource_code")
             notes.append(f"来源标识“{code}”不是本目录的信息资源代码，已另行编码 / '{code}' is not "
                          "a resource code of this catalog; a new code is assigned")

@@ -13,7 +13,21 @@ from enum import Enum
 
 from rdflib import URIRef
 
-from vocab.namespaces import ADMS, DCAT, DCAT3, DCT, LOCN, MULU, OWL, SCHEMA, SKOS, SPDX, VCARD, XSD
+from vocab.namespaces import (
+    ADMS,
+    DCAT,
+    DCAT3,
+    DCT,
+    FOAF,
+    LOCN,
+    MULU,
+    OWL,
+    SCHEMA,
+    SKOS,
+    SPDX,
+    VCARD,
+    XSD,
+)
 
 
 class Kind(str, Enum):  # noqa: UP042 (StrEnum would change str(Kind.X))
@@ -35,6 +49,8 @@ class Kind(str, Enum):  # noqa: UP042 (StrEnum would change str(Kind.X))
     NODES = "nodes"          # a list of such sub-records
     SELF = "self"            # the IRI of the node a sub-record describes (kept when not blank)
     TRANSLATIONS = "translations"  # {field: {language tag or "": text, or list of texts}}
+    EXTRA = "extra"          # what the source says of the node that no field keeps as it came:
+    #                          a list of ``{"p": IRI, "o": term}`` (see vocab.profiles.terms)
 
 
 # what a value of these kinds looks like (the schema validates with them, the profiles read with
@@ -45,6 +61,7 @@ VALUE_PATTERNS: dict[Kind, re.Pattern[str]] = {
     Kind.MEDIA_TYPE: re.compile(r"^[\w.+-]+/[\w.+-]+$|^[A-Za-z][A-Za-z0-9+.-]*://\S+$"),
 }
 VALUE_PATTERNS[Kind.LANGUAGE] = VALUE_PATTERNS[Kind.SELF] = VALUE_PATTERNS[Kind.IRI]
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # never kept
 LANGUAGE_TAG = re.compile(r"^(?:[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)?$")  # "" is untagged
 
 
@@ -145,6 +162,20 @@ def _translations(label_zh: str = "多语言文本", label_en: str = "Texts in e
     return F("translations", K.TRANSLATIONS, MULU.translations, label_zh, label_en)
 
 
+def _extra(label_zh: str = "其他属性", label_en: str = "Other properties") -> Field:
+    """The node's triples kept as they came (``Kind.EXTRA``): properties no field maps, values
+    no field can hold (a foreign concept, a date that is no date), and the source's own form of
+    a value a field holds (a literal where the field writes an IRI, an alias property); the
+    profiles write them back, so a harvested record exports what its source said."""
+    return F("extra", K.EXTRA, MULU.extra, label_zh, label_en)
+
+
+# how many entries one node's ``extra`` keeps (and how deep blank nodes nest in them)
+MAX_EXTRA = 500
+MAX_EXTRA_DEPTH = 6
+MAX_EXTRA_TEXT = 100_000   # characters of one literal
+
+
 def _iri(name: str, predicate: URIRef, zh: str, en: str, **kw: object) -> Field:
     return F(name, K.IRI, predicate, zh, en, max_length=2000, **kw)  # type: ignore[arg-type]
 
@@ -168,6 +199,7 @@ SERVICE_FIELDS: tuple[Field, ...] = (
     _iri("endpoint_url", DCAT.endpointURL, "服务地址", "Endpoint URL"),
     _iri("endpoint_description", DCAT.endpointDescription, "服务说明", "Endpoint description"),
     _translations(),
+    _extra(),
 )
 
 # the sub-fields of one distribution (挂接资源: a file, an interface, a table)
@@ -196,6 +228,7 @@ DISTRIBUTION_FIELDS: tuple[Field, ...] = (
     F("access_service", K.NODE, DCAT.accessService, "访问服务", "Access service",
       node_class=DCAT.DataService),
     _translations(),
+    _extra(),
 )
 
 # the sub-fields of one contact point (联系人: vcard:Kind)
@@ -207,6 +240,19 @@ CONTACT_FIELDS: tuple[Field, ...] = (
     F("phone", K.PHONE, VCARD.hasTelephone, "电话", "Telephone", max_length=100),
     _iri("url", VCARD.hasURL, "联系网址", "Contact URL"),
     _translations(),
+    _extra(),
+)
+
+# the sub-fields of the publisher as the source describes it (foaf:Agent); the record's
+# ``publisher_name`` / ``publisher_code`` say who publishes it here, and the node is written
+# when they still name it
+PUBLISHER_FIELDS: tuple[Field, ...] = (
+    _self("提供方标识", "Publisher IRI"),
+    F("name", K.TEXT, FOAF.name, "提供方名称", "Publisher name", max_length=500,
+      translatable=True),
+    F("identifier", K.TEXT, DCT.identifier, "提供方标识符", "Publisher identifier", max_length=500),
+    _translations(),
+    _extra(),
 )
 
 # the sub-fields of a spatial coverage (dct:Location, or just a place IRI)
@@ -216,12 +262,14 @@ SPATIAL_FIELDS: tuple[Field, ...] = (
     F("geometry", K.GEOMETRY, LOCN.geometry, "几何形状", "Geometry", max_length=100_000,
       node_class=LOCN.Geometry),
     F("centroid", K.GEOMETRY, DCAT.centroid, "中心点", "Centroid", max_length=10_000),
+    _extra(),
 )
 
 # the sub-fields of a temporal coverage (dct:PeriodOfTime)
 TEMPORAL_FIELDS: tuple[Field, ...] = (
     F("start_date", K.DATE, DCAT.startDate, "起始日期", "Start date", also=(SCHEMA.startDate,)),
     F("end_date", K.DATE, DCAT.endDate, "截止日期", "End date", also=(SCHEMA.endDate,)),
+    _extra(),
 )
 
 # the elements of the full DCAT record: kept from DCAT and CKAN sources and exported, but no
@@ -230,7 +278,7 @@ DCAT_FIELDS: tuple[Field, ...] = (
     F("distributions", K.NODES, DCAT.distribution, "挂接资源", "Distributions", multiple=True,
       node_class=DCAT.Distribution),
     F("contact_points", K.NODES, DCAT.contactPoint, "联系人", "Contact points", multiple=True,
-      node_class=VCARD.Kind),
+      node_class=VCARD.Kind, also=(ADMS.contactPoint,)),  # (DCAT-AP 1's, read as it came)
     _iri("license", DCT.license, "许可", "Licence", node_class=DCT.LicenseDocument),
     _iri("access_rights", DCT.accessRights, "访问权限", "Access rights",
          node_class=DCT.RightsStatement,
@@ -247,7 +295,10 @@ DCAT_FIELDS: tuple[Field, ...] = (
       also=(OWL.versionInfo,)),
     _iri("source", DCT.source, "来源记录", "Source record", multiple=True,
          node_class=DCAT.Dataset, help_zh="本记录在来源目录中的 IRI"),
+    F("publisher", K.NODE, DCT.publisher, "来源提供方", "Publisher at source",
+      node_class=FOAF.Agent),
     _translations(),
+    _extra(),
 )
 
 # every field of a record
@@ -276,6 +327,7 @@ SUB_FIELDS: dict[str, tuple[Field, ...]] = {
     "temporal": TEMPORAL_FIELDS,
     "checksum": CHECKSUM_FIELDS,
     "access_service": SERVICE_FIELDS,
+    "publisher": PUBLISHER_FIELDS,
 }
 
 # share types that must cite a legal or policy basis (共享依据)

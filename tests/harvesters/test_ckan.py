@@ -22,6 +22,8 @@ from tests.harvesters.conftest import (
     run,
 )
 from tests.harvesters.server import Reply, file_reply
+from vocab.namespaces import DCAT, MULU_DATASET
+from vocab.profiles import graph_from_dataset
 
 
 def test_full_packages_of_several_ckan_versions_page_by_page(world, site):
@@ -214,3 +216,30 @@ def test_real_search_page_that_ends_short_of_its_count(world, site):
     assert result["counts"]["created"] == len(page["result"]["results"]) == 10
     assert result["status"] == "partial" and not result["listing"]["complete"]
     assert "listing.changed" in result["errors"]
+
+
+def test_resources_become_distributions_and_are_exported(world, site):
+    """Every resource of the real packages (five portals, several CKAN versions) is a
+    distribution of its record, with its URL, name, format, size and checksum, and the
+    export writes each as a dcat:Distribution with that access URL."""
+    packages = full_packages()
+    run(world, add_source(world, "ckan", FakeCkan(site, packages).url))
+    found = datasets(world)
+    resources = 0
+    for package in packages:
+        view = world.services.datasets.get(world.admin, found[package["id"]].id)
+        distributions = view.record.get("distributions", [])
+        urls = sorted(r["url"] for r in package.get("resources", []) if r.get("url"))
+        assert sorted(d["access_url"] for d in distributions) == urls, package["id"]
+        for resource in package.get("resources", []):
+            resources += 1
+            mine = next(d for d in distributions if d["access_url"] == resource["url"])
+            if str(resource.get("size") or "").isdigit():
+                assert mine["byte_size"] == int(resource["size"])
+            if resource.get("format"):
+                assert mine.get("format"), resource
+        graph = graph_from_dataset(view.record, MULU_DATASET[view.id])
+        written = {str(graph.value(node, DCAT.accessURL))
+                   for node in graph.objects(MULU_DATASET[view.id], DCAT.distribution)}
+        assert written == set(urls)
+    assert resources > 40

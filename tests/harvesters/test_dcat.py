@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from rdflib import Graph, URIRef
 from sqlalchemy import select
 
 from catalog.db import DatasetRevision
 from tests.harvesters.conftest import add_source, count_datasets, datasets, run
 from tests.harvesters.server import FIXTURES, Reply, file_reply
+from tests.vocab.test_round_trip import _content, _missing
+from vocab.namespaces import MULU_DATASET
+from vocab.profiles import graph_from_dataset
 
 TTL, RDFXML, JSONLD, NT = ("text/turtle", "application/rdf+xml", "application/ld+json",
                            "application/n-triples")
@@ -140,3 +144,29 @@ def test_incremental_by_dct_modified_and_withdrawal(world, site):
     site.route("/c.rdf", Reply((body[:start] + body[end:]).encode(), content_type=RDFXML))
     result = run(world, source_id)
     assert result["counts"]["withdrawn"] == 1 and result["counts"]["unchanged"] == 1
+
+
+@pytest.mark.parametrize(("path", "content_type"), [
+    ("dcat/dataset.rdf", RDFXML),                          # ckanext-dcat: every DCAT-AP 3 field
+    ("dcat/dataset_sweden.rdf", RDFXML),                   # adms:contactPoint, foreign concepts
+    ("dcat/dataset_health.ttl", TTL),                      # HealthDCAT-AP: many unmapped terms
+    ("dcat/dataset_gov_de.rdf", RDFXML),                   # DCAT-AP.de, literal conformsTo
+    ("dcat/dataset_deri.ttl", TTL),                        # literal frequency and spatial
+    ("dcat/catalog_with_at_graph.jsonld", JSONLD),         # contact point with a literal phone
+    ("dcat-ap/example-ms_dataset_2_distributions.ttl", TTL),  # SEMICeu HVD: two identifiers
+])
+def test_harvested_and_exported_every_property_comes_back(world, site, path, content_type):
+    """Harvest a real file into the store, export the stored dataset as Mulu's export does:
+    every property of the source dataset (its distributions, contact points, publisher …)
+    is in the export."""
+    site.route("/catalog", file_reply(path, content_type))
+    result = run(world, add_source(world, "dcat", site.url("/catalog")))
+    assert result["counts"]["created"] >= 1, result
+    source = Graph().parse(FIXTURES / path, format={"rdf": "xml", "ttl": "turtle",
+                                                    "jsonld": "json-ld"}[path.rsplit(".", 1)[1]])
+    for remote_id, dataset in datasets(world).items():
+        view = world.services.datasets.get(world.admin, dataset.id)
+        uri = MULU_DATASET[view.id]
+        exported = graph_from_dataset({**view.record, "resource_code": view.resource_code}, uri)
+        missing = _missing(_content(exported, uri), _content(source, URIRef(remote_id)))
+        assert not missing, "\n".join(missing)

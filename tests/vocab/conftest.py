@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from rdflib import URIRef
 
-from tests.vocab.records import DATASET_URI, FULL, SAMPLE
+from tests.vocab.records import DATASET_URI, FULL, RICH, SAMPLE
 
 
 @pytest.fixture
@@ -17,6 +17,11 @@ def sample() -> dict[str, Any]:
 @pytest.fixture
 def full() -> dict[str, Any]:
     return copy.deepcopy(FULL)
+
+
+@pytest.fixture
+def rich() -> dict[str, Any]:
+    return copy.deepcopy(RICH)
 
 
 @pytest.fixture

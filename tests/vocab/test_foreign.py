@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
+from vocab.namespaces import DCT
 from vocab.profiles import parse_datasets
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "dcat-ap"
@@ -47,6 +48,7 @@ def test_dcat_ap_2_example_in_n_triples() -> None:
         "title_en": "visitors to the Open Swimming Pool",
         "description": "This dataset provides insight in the visitors to the Open Swimming Pool",
         "publisher_name": "Publisher",
+        "publisher": {"name": "Publisher", "translations": {"name": {"en": "Publisher"}}},
         "contact_points": [{"email": "opendata@myorg.eu"}],
         "translations": {"title": {"en": "visitors to the Open Swimming Pool"},
                          "description": {"en": "This dataset provides insight in the visitors "
@@ -68,7 +70,10 @@ def test_dcat_ap_2_example_in_n_triples() -> None:
     ('<x:d> a dcat:Dataset ; dcat:distribution [ dct:format "csv" ] , '
      '[ dcat:mediaType <http://www.iana.org/assignments/media-types/application/json> ] .',
      {"formats": ["CSV", "JSON"],
-      "distributions": [{"format": "CSV"}, {"media_type": "application/json"}]}),
+      "distributions": [  # the source's own form of the format is kept
+          {"format": "CSV", "extra": [{"p": str(DCT["format"]), "o": {"literal": "csv"},
+                                       "field": "format", "value": "CSV"}]},
+          {"media_type": "application/json"}]}),
     ('<x:d> a dcat:Dataset ; dct:issued "2021-03-04T10:00:00"^^xsd:dateTime ; '
      'dct:modified "2022-05-06" .', {"issued": "2021-03-04", "modified": "2022-05-06"}),
     ('<x:d> a dcat:Dataset ; dct:relation <http://example.org/other> .',

@@ -18,6 +18,7 @@ from vocab.fields import RECORD_BY_NAME
 from vocab.namespaces import DCAT, DCT, EU_LANGUAGE, RDF, SKOS
 from vocab.profiles import dcat_ap, mulu
 from vocab.profiles.base import Profile, Record, Subject, Unread
+from vocab.profiles.extra import EXTRA, Ledger, Triples, encode, value_key
 from vocab.profiles.serialization import FORMATS, bind_prefixes, new_graph, parse_graph, serialize
 
 NAMING = frozenset({RDF.type, DCT.title, DCT.description})
@@ -27,7 +28,7 @@ DEFAULT_PROFILES: tuple[str, ...] = ("dcat_ap", "mulu")
 __all__ = [
     "DEFAULT_PROFILES", "FORMATS", "PROFILES", "Profile", "Subject", "add_dataset",
     "bind_prefixes", "catalog_graph", "dataset_subjects", "graph_from_dataset", "new_graph", "parse_dataset",
-    "parse_datasets", "parse_graph", "serialize", "value_path",
+    "parse_datasets", "parse_graph", "serialize", "set_aside", "value_path",
 ]
 
 
@@ -67,12 +68,45 @@ def parse_dataset(graph: Graph, subject: Subject,
                   unread: Unread | None = None) -> Record:
     """The record of ``subject``; keys that are not set are left out, lists come back sorted
     (RDF keeps no order) except ``data_items``, which keep their ``mulu:order``. What the
-    source gives that is no value of its field goes into ``unread`` (field -> text)."""
+    source gives that is no value of its field goes into ``unread`` (field -> text); what the
+    dataset node says that no field keeps as it came goes into the record's ``extra``, which
+    the export writes back (``vocab.profiles.extra``)."""
     record: Record = {}
     unread = {} if unread is None else unread
+    ledger = Ledger(graph, subject)
     for profile in _profiles(profiles):
-        profile.read(graph, subject, record, unread)
+        profile.read(graph, subject, record, unread, ledger)
+    left_out = ledger.finish(record, (DCAT.Dataset,))
+    if left_out:
+        unread["extra"] = f"{left_out} more properties"
     return record
+
+
+def set_aside(record: dict[str, Any], name: str, values: Sequence[Any]) -> None:
+    """Values of field ``name`` that the record cannot hold here (a source's identifier that is
+    no resource code of this catalog …): kept in its ``extra`` as the export would have written
+    them — in the source's own form where the record kept that (vocab.profiles.extra)."""
+    if not values:
+        return
+    field = RECORD_BY_NAME[name]
+    keys = {value_key(v) for v in values}
+    own = [e for e in record.get(EXTRA) or () if e.get("field") == name
+           and value_key(e.get("value")) in keys]
+    rest = [e for e in record.get(EXTRA) or () if e not in own]
+    if name in dcat_ap.IDENTIFIER_NODES and not own:  # (per harvested record: no writing)
+        kept = [dcat_ap.identifier_entry(name, v) for v in values]
+        record[EXTRA] = sorted(rest + kept, key=value_key)
+        return
+    uri = URIRef("urn:x-mulu:set-aside")
+    written = Triples()  # (this runs once per harvested record: no rdflib Graph)
+    dcat_ap.write_value(written, uri, name,  # type: ignore[arg-type]
+                        {name: list(values) if field.multiple else values[0], EXTRA: own})
+    kept = [{"p": str(p), "o": term} for p, o in written.predicate_objects(uri)
+            if p != RDF.type for term in [encode(written, o)] if term is not None]
+    if kept or rest:
+        record[EXTRA] = sorted(rest + kept, key=value_key)
+    else:
+        record.pop(EXTRA, None)
 
 
 def _only_named(graph: Graph, node: Node) -> bool:

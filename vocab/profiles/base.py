@@ -7,7 +7,6 @@ IRIs, language-tagged texts (with their ``translations``), and sub-records (``Ki
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +34,8 @@ from vocab.namespaces import (
     VCARD,
     XSD,
 )
+from vocab.profiles import extra
+from vocab.profiles.extra import Ledger, value_key
 from vocab.profiles.filetypes import file_type, format_name
 
 Subject = URIRef | BNode
@@ -67,7 +68,8 @@ class Profile:
 
     name: str
     write: Callable[[Graph, Subject, Mapping[str, Any]], None]
-    read: Callable[[Graph, Subject, Record, Unread], None]
+    # ``ledger``: what the dataset node says that the profiles have read (vocab.profiles.extra)
+    read: Callable[[Graph, Subject, Record, Unread, Ledger], None]
     # field name -> property path from the dataset to the value, where it is not the field's
     # own predicate (used by the SHACL generator)
     paths: Mapping[str, tuple[URIRef, ...]] = field(default_factory=dict)
@@ -152,11 +154,13 @@ def partner_tags(fld: Field, fields: tuple[Field, ...]) -> frozenset[str]:
 
 # ── writing ─────────────────────────────────────────────────────────────────
 
-def term_for(graph: Graph, fld: Field, value: Any, predicate: URIRef) -> Node:
+def term_for(graph: Graph | None, fld: Field, value: Any, predicate: URIRef) -> Node:
+    """The term a field writes for ``value`` (its side triples, such as a concept's labels, go
+    into ``graph``; None: the term alone)."""
     if fld.kind is Kind.CONCEPT:
         concept = concept_of(fld, str(value))
         iri = concept_iri(concept, predicate)
-        if iri == concept.uri:
+        if iri == concept.uri and graph is not None:
             describe_concept(graph, fld.scheme or "", concept)
         return iri
     if fld.kind is Kind.DATE:
@@ -173,31 +177,34 @@ def term_for(graph: Graph, fld: Field, value: Any, predicate: URIRef) -> Node:
     return Literal(str(value), lang=fld.lang)
 
 
-def _format_term(graph: Graph, name: str) -> Node:
-    fmt = file_type(name)
-    if fmt is None:
-        fmt = BNode()
+def _format_term(graph: Graph | None, name: str) -> Node:
+    known = file_type(name)
+    fmt: Node = known if known is not None else BNode()
+    if graph is None:
+        return fmt
+    if known is None:
         graph.add((fmt, RDFS.label, Literal(name)))
     graph.add((fmt, RDF.type, DCT.MediaTypeOrExtent))
     return fmt
 
 
-def _media_type_term(graph: Graph, text: str) -> Node:
+def _media_type_term(graph: Graph | None, text: str) -> Node:
     term = IANA_MEDIA_TYPE[text] if _MEDIA_TYPE.match(text) else URIRef(text)
-    graph.add((term, RDF.type, DCT.MediaType))
+    if graph is not None:
+        graph.add((term, RDF.type, DCT.MediaType))
     return term
 
 
-def _geometry_term(graph: Graph, text: str) -> Node:
+def _geometry_term(_: Graph | None, text: str) -> Node:
     return Literal(text, datatype=GSP.geoJSONLiteral if text.startswith("{") else GSP.wktLiteral)
 
 
-_WRITERS: dict[Kind, Callable[[Graph, str], Node]] = {
+_WRITERS: dict[Kind, Callable[[Graph | None, str], Node]] = {
     Kind.URL: lambda _, text: URIRef(text),
     Kind.IRI: lambda _, text: URIRef(text),
     Kind.LANGUAGE: lambda _, text: URIRef(text),
     Kind.EMAIL: lambda _, text: MAILTO[text],
-    Kind.PHONE: lambda _, text: TEL[quote(text.replace(" ", "-"), safe="+-().")],
+    Kind.PHONE: lambda _, text: TEL[quote(text, safe="+-().")],  # read back as it was
     Kind.MEDIA_TYPE: _media_type_term,
     Kind.FORMAT: _format_term,
     Kind.GEOMETRY: _geometry_term,
@@ -225,24 +232,46 @@ def text_variants(record: Mapping[str, Any], fld: Field,
     return [(v, tag) for tag, v in found.items() if tag not in partners]
 
 
-def literal_terms(graph: Graph, fld: Field, record: Mapping[str, Any], predicate: URIRef,
-                  partners: frozenset[str]) -> list[Node]:
-    if fld.translatable:
-        return [Literal(text, lang=tag or None) for text, tag in
-                text_variants(record, fld, partners)]
-    return [term_for(graph, fld, value, predicate) for value in values_of(record, fld.name)]
+def literal_terms(graph: Graph, subject: Node, fld: Field, record: Mapping[str, Any],
+                  predicate: URIRef, partners: frozenset[str]) -> list[Node]:
+    """The terms of the field's values; a value the record keeps in its source's form
+    (``extra``) is written so, at once, and not among the terms returned."""
+    formed = extra.forms(record, fld.name, predicate)
+    values: list[tuple[Any, str | None]] = \
+        list(text_variants(record, fld, partners)) if fld.translatable else \
+        [(value, None) for value in values_of(record, fld.name)]
+    terms: list[Node] = []
+    for value, tag in values:
+        entries = formed.get(value_key(value)) if formed else None
+        if entries:
+            for entry in entries:
+                extra.write_form(graph, subject, entry)
+        elif fld.translatable:
+            terms.append(Literal(value, lang=tag or None))
+        else:
+            terms.append(term_for(graph, fld, value, predicate))
+    return terms
 
 
 def write_field(graph: Graph, subject: Node, fld: Field, record: Mapping[str, Any],
                 predicate: URIRef | None = None, partners: frozenset[str] = frozenset()) -> None:
     predicate = predicate or fld.predicate
+    if fld.kind is Kind.EXTRA:
+        extra.write_verbatim(graph, subject, record)
+        return
     if fld.kind in (Kind.NODE, Kind.NODES):
+        formed = extra.forms(record, fld.name, predicate)
         for sub in values_of(record, fld.name):
-            graph.add((subject, predicate, write_node(graph, fld, sub)))
+            entries = formed.get(value_key(sub)) if formed else None
+            if entries and "o" in entries[0]:  # an IRI the sub-table has no field for
+                extra.write_form(graph, subject, entries[0])
+                continue
+            link = URIRef(entries[0]["p"]) if entries else predicate
+            graph.add((subject, link, write_node(graph, fld, sub)))
         return
     if fld.kind in (Kind.SELF, Kind.TRANSLATIONS):
         return
-    terms = literal_terms(graph, fld, record, predicate, partners)
+    terms = literal_terms(graph, subject, fld, record, predicate, partners)
     if fld.kind is Kind.GEOMETRY and fld.node_class is not None:  # locn:geometry: a node
         terms = [_geometry_node(graph, fld.node_class, term) for term in terms]
     elif fld.label_node is not None and terms:
@@ -253,7 +282,7 @@ def write_field(graph: Graph, subject: Node, fld: Field, record: Mapping[str, An
         terms = [node]
     for term in terms:
         graph.add((subject, predicate, term))
-        if fld.node_class is not None:
+        if fld.node_class is not None and not isinstance(term, Literal):
             graph.add((term, RDF.type, fld.node_class))
 
 
@@ -420,14 +449,26 @@ def _fits(fld: Field, value: Any) -> bool:
         (pattern is None or bool(pattern.match(value)))
 
 
-def _objects(graph: Graph, subject: Node, fld: Field, predicate: URIRef | None) -> list[Node]:
-    found = list(graph.objects(subject, predicate or fld.predicate))
+Found = list[tuple[URIRef, Node, Node]]  # (property, the source's object, the node read)
+
+
+def _objects(graph: Graph, subject: Node, fld: Field, predicate: URIRef) -> Found:
+    found: Found = [(predicate, o, o) for o in graph.objects(subject, predicate)]
     for other in fld.also:
-        found.extend(graph.objects(subject, other))
+        found.extend((other, o, o) for o in graph.objects(subject, other))
     if fld.label_node is not None:  # a dct:RightsStatement node: its labels are the value
-        found = [lit for node in found for lit in
-                 ([node] if isinstance(node, Literal) else graph.objects(node, RDFS.label))]
+        found = [(p, o, label) for p, o, _ in found for label in _labels(graph, o)]
     return found
+
+
+def _labels(graph: Graph, node: Node) -> list[Node]:
+    """The texts of a label node; an IRI, or a node that says more, is kept in ``extra``."""
+    if isinstance(node, Literal):
+        return [node]
+    if isinstance(node, BNode) and all(p in (RDFS.label, RDF.type)
+                                       for p, _ in graph.predicate_objects(node)):
+        return list(graph.objects(node, RDFS.label))
+    return []
 
 
 def _note(unread: Unread, key: str, nodes: Iterable[Node]) -> None:
@@ -436,13 +477,71 @@ def _note(unread: Unread, key: str, nodes: Iterable[Node]) -> None:
         unread[key] = "; ".join(sorted(set(texts)))[:2000]
 
 
-def _read_translatable(fld: Field, objects: list[Node], record: Record,
-                       partners: frozenset[str], unread: Unread, key: str) -> Any | None:
+_AS_IRI = frozenset({Kind.URL, Kind.IRI, Kind.SELF})  # written as URIRef(value)
+
+
+@cache
+def _written(fld: Field, value: Any, predicate: URIRef) -> Node:
+    return term_for(None, fld, value, predicate)
+
+
+def _same(graph: Graph, fld: Field, obj: Node, value: Any, predicate: URIRef) -> bool:
+    """Whether the field writes ``value`` back as ``obj`` (dates by day: the field keeps days)."""
+    if fld.kind is Kind.DATE:
+        return date_string(obj) == value
+    if fld.translatable:
+        if fld.label_node is not None:
+            return isinstance(obj, BNode)
+        return isinstance(obj, Literal) and obj.datatype is None
+    if fld.kind in _AS_IRI:  # (the common case, without building the term)
+        return type(obj) is URIRef and str(obj) == value
+    if fld.kind is Kind.GEOMETRY and fld.node_class is not None:
+        inner = [o for p, o in graph.predicate_objects(obj) if p != RDF.type] \
+            if isinstance(obj, BNode) else []
+        return inner == [_geometry_term(None, str(value))]
+    try:
+        written = _written(fld, value, predicate) if fld.kind is Kind.CONCEPT else \
+            term_for(None, fld, value, predicate)
+    except ValueError:
+        return False
+    if isinstance(written, BNode):  # a format the EU table lacks: a node with its name
+        return isinstance(obj, BNode) and all(
+            p == RDF.type or (p == RDFS.label and o == Literal(str(value)))
+            for p, o in graph.predicate_objects(obj)) and graph.value(obj, RDFS.label) is not None
+    return obj == written
+
+
+def account(graph: Graph, ledger: Ledger | None, fld: Field, predicate: URIRef,
+            found: list[tuple[URIRef, Node, Any]], chosen: Iterable[Any]) -> None:
+    """Mark in ``ledger`` how the field keeps the source's objects of each chosen value: seen
+    where it writes them back so, else the first as a form entry; the rest stay for ``extra``."""
+    if ledger is None:
+        return
+    wanted = set(chosen)
+    exact: set[Any] = set()
+    other: dict[Any, tuple[URIRef, Node]] = {}
+    for p, o, v in found:
+        if v not in wanted:
+            continue
+        if p is predicate and _same(graph, fld, o, v, predicate):  # (``_objects`` keeps it)
+            ledger.see(p, o)
+            exact.add(v)
+        else:
+            other.setdefault(v, (p, o))
+    for value, (p, o) in other.items():
+        if value not in exact:
+            ledger.form(p, o, fld.name, value, predicate)
+
+
+def _read_translatable(graph: Graph, fld: Field, found: Found, record: Record,
+                       partners: frozenset[str], unread: Unread, key: str,
+                       ledger: Ledger | None, predicate: URIRef) -> Any | None:
     """The display text (all texts of a list field), keeping each variant's language in the
     record's ``translations`` where writing the value alone would not give the same tags."""
-    literals = [lit for lit in objects if isinstance(lit, Literal) and str(lit).strip()]
-    _note(unread, key, [lit for lit in literals if not _fits(fld, str(lit))])
-    pairs = sorted({(lit.language or "", str(lit)) for lit in literals if _fits(fld, str(lit))})
+    literals = [(p, o, lit) for p, o, lit in found if isinstance(lit, Literal) and str(lit).strip()]
+    _note(unread, key, [lit for _, _, lit in literals if not _fits(fld, str(lit))])
+    literals = [item for item in literals if _fits(fld, str(item[2]))]
+    pairs = sorted({(lit.language or "", str(lit)) for _, _, lit in literals})  # type: ignore[attr-defined]
     if not pairs:
         return None
     if fld.multiple:
@@ -452,6 +551,7 @@ def _read_translatable(fld: Field, objects: list[Node], record: Record,
             variants.setdefault(tag, []).append(text)
         needed = any(detected_language(text) != tag for tag, text in pairs)
         value: Any = texts
+        kept = set(pairs)
     else:
         variants = {}
         for tag, text in pairs:
@@ -459,70 +559,122 @@ def _read_translatable(fld: Field, objects: list[Node], record: Record,
         value = variants[display_tag(variants)]
         own = {t: v for t, v in variants.items() if t not in partners}
         needed = own != {detected_language(value): value}
+        kept = set(own.items())
     if needed:
         record.setdefault(TRANSLATIONS, {})[fld.name] = variants
+    if ledger is not None:
+        _account_texts(graph, ledger, fld, predicate, found, kept)
     return value
+
+
+def _account_texts(graph: Graph, ledger: Ledger, fld: Field, predicate: URIRef, found: Found,
+                   kept: set[tuple[str, str]]) -> None:
+    """A literal (or a label node all of whose texts are kept) is seen; a node holding a kept
+    text among others is kept whole as the form of that text."""
+    by_object: dict[tuple[URIRef, Node], list[tuple[str, str]]] = {}
+    for p, o, lit in found:
+        if isinstance(lit, Literal):
+            by_object.setdefault((p, o), []).append((lit.language or "", str(lit)))
+    for (p, o), texts in by_object.items():
+        mine = [text for text in texts if text in kept]
+        if not mine:
+            continue
+        if p is predicate and len(mine) == len(texts) and _same(graph, fld, o, mine[0][1], p):
+            ledger.see(p, o)
+        else:
+            ledger.form(p, o, fld.name, mine[0][1], predicate)
 
 
 def read_field(graph: Graph, subject: Node, fld: Field, predicate: URIRef | None = None, *,
                record: Record | None = None, unread: Unread | None = None,
-               partners: frozenset[str] = frozenset(), where: str = "") -> Any | None:
+               partners: frozenset[str] = frozenset(), where: str = "",
+               ledger: Ledger | None = None) -> Any | None:
     """The field's value from ``subject`` (a sorted list for ``multiple`` fields), or None;
-    what cannot be read as a value of the field is noted in ``unread`` under its name."""
-    if fld.kind in (Kind.SELF, Kind.TRANSLATIONS):
+    what cannot be read as a value of the field is noted in ``unread`` under its name, and how
+    the value was read is marked in ``ledger`` (see ``vocab.profiles.extra``)."""
+    if fld.kind in (Kind.SELF, Kind.TRANSLATIONS, Kind.EXTRA):
         return None
+    predicate = predicate or fld.predicate
     objects = _objects(graph, subject, fld, predicate)
     if not objects:
         return None
     unread = {} if unread is None else unread
     key = f"{where}{fld.name}"
     if fld.kind in (Kind.NODE, Kind.NODES):
-        return _read_nodes(graph, fld, objects, unread, key)
+        return _read_nodes(graph, fld, objects, unread, key, ledger, predicate)
     if fld.kind in (Kind.TEXT, Kind.CODE):
         if fld.translatable:
-            return _read_translatable(fld, objects, {} if record is None else record, partners,
-                                      unread, key)
+            return _read_translatable(graph, fld, objects, {} if record is None else record,
+                                      partners, unread, key, ledger, predicate)
         if not fld.multiple:
-            return best_literal(objects, fld.lang)
-    values = [(o, _plain(graph, fld, o)) for o in objects]
-    _note(unread, key, [o for o, v in values if v is None])
-    found = sorted({v for _, v in values if v is not None})
+            text = best_literal([n for _, _, n in objects], fld.lang)
+            if text is not None:
+                account(graph, ledger, fld, predicate,
+                        [(p, o, str(n)) for p, o, n in objects if isinstance(n, Literal)
+                         and _literal_rank(n, fld.lang) is not None], [text])
+            return text
+    values = [(p, o, _plain(graph, fld, n)) for p, o, n in objects]
+    _note(unread, key, [o for _, o, v in values if v is None])
+    found = sorted({v for _, _, v in values if v is not None})
+    chosen = found if fld.multiple else found[:1]
+    account(graph, ledger, fld, predicate, values, chosen)
     if fld.multiple:
         return found or None
     return found[0] if found else None
 
 
-def _read_nodes(graph: Graph, fld: Field, objects: list[Node], unread: Unread,
-                key: str) -> Any | None:
-    subs = []
-    for node in objects:
+def _read_nodes(graph: Graph, fld: Field, objects: Found, unread: Unread, key: str,
+                ledger: Ledger | None, predicate: URIRef) -> Any | None:
+    fields = SUB_FIELDS[fld.name]
+    has_self = any(f.kind is Kind.SELF for f in fields)
+    subs: list[tuple[URIRef, Node, Record]] = []
+    for p, node, _ in objects:
         if isinstance(node, Literal):
             _note(unread, key, [node])
             continue
-        sub = read_node(graph, node, SUB_FIELDS[fld.name], unread, f"{key}.")
+        sub = read_node(graph, node, fields, unread, f"{key}.", fld.node_class)
         if sub:
-            subs.append(sub)
-    subs.sort(key=lambda s: json.dumps(s, sort_keys=True, ensure_ascii=False))
+            subs.append((p, node, sub))
+    subs.sort(key=lambda item: value_key(item[2]))
     if fld.kind is Kind.NODE:
-        return subs[0] if subs else None
-    return subs or None
+        subs = subs[:1]
+    for p, node, sub in subs:
+        if ledger is None:
+            continue
+        if isinstance(node, URIRef) and not has_self:  # the IRI is kept as it came
+            ledger.form(p, node, fld.name, sub, predicate)
+        elif p == predicate:
+            ledger.see(p, node)
+        else:
+            ledger.form(p, node, fld.name, sub, predicate, node=True)
+    if fld.kind is Kind.NODE:
+        return subs[0][2] if subs else None
+    return [sub for _, _, sub in subs] or None
 
 
 def read_node(graph: Graph, node: Node, fields: tuple[Field, ...], unread: Unread,
-              where: str = "") -> Record:
+              where: str = "", node_class: URIRef | None = None) -> Record:
+    """One sub-record; what the node says that its fields do not keep goes into its
+    ``extra`` (when its table has one), except the type the writer gives it (``node_class``)."""
     sub: Record = {}
-    read_fields(graph, node, fields, sub, unread, where)
+    ledger = Ledger(graph, node) if any(f.kind is Kind.EXTRA for f in fields) else None
+    read_fields(graph, node, fields, sub, unread, where, ledger)
     own = next((f for f in fields if f.kind is Kind.SELF), None)
     if own is not None and isinstance(node, URIRef):
         sub[own.name] = str(node)
+    if ledger is not None:
+        left_out = ledger.finish(sub, (node_class,) if node_class is not None else ())
+        if left_out:
+            unread[f"{where}extra"] = f"{left_out} more properties"
     return sub
 
 
 def read_fields(graph: Graph, subject: Node, fields: Iterable[Field], record: Record,
-                unread: Unread | None = None, where: str = "") -> None:
+                unread: Unread | None = None, where: str = "",
+                ledger: Ledger | None = None) -> None:
     table = tuple(fields)
     for fld in table:
         value = read_field(graph, subject, fld, record=record, unread=unread,
-                           partners=partner_tags(fld, table), where=where)
+                           partners=partner_tags(fld, table), where=where, ledger=ledger)
         if value is not None:
             record[fld.name] = value

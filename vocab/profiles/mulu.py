@@ -28,6 +28,8 @@ from vocab.profiles.base import (
     values_of,
     write_field,
 )
+from vocab.profiles.dcat_ap import distribution_formats
+from vocab.profiles.extra import EXTRA, Ledger
 
 GENERIC: tuple[Field, ...] = tuple(
     f for f in FIELDS if f.kind is not Kind.DATA_ITEMS and in_namespace(f.predicate, MULU)
@@ -60,25 +62,27 @@ def _order(graph: Graph, node: Node) -> tuple[int, str]:
     return position, str(node)
 
 
-def _read_data_items(graph: Graph, subject: Subject, record: Record) -> None:
+def _read_data_items(graph: Graph, subject: Subject, record: Record, ledger: Ledger) -> None:
     items = []
     for node in sorted(graph.objects(subject, DATA_ITEMS.predicate), key=lambda n: _order(graph, n)):
         item: Record = {}
         read_fields(graph, node, DATA_ITEM_FIELDS, item)
         if item:
             items.append(item)
+            ledger.see(DATA_ITEMS.predicate, node)
     if items:
         record[DATA_ITEMS.name] = items
 
 
 def _write_bare_formats(graph: Graph, subject: Subject, record: Mapping[str, Any]) -> None:
-    covered = {str(d.get("format") or "").upper() for d in values_of(record, "distributions")}
+    """After the ``dcat_ap`` profile: the formats its distributions do not already say."""
+    covered = {name.upper() for name in distribution_formats(graph, subject)}
     bare = [f for f in values_of(record, FORMATS.name) if str(f).upper() not in covered]
-    write_field(graph, subject, BARE_FORMATS, {FORMATS.name: bare})
+    write_field(graph, subject, BARE_FORMATS, {FORMATS.name: bare, EXTRA: record.get(EXTRA)})
 
 
-def _read_bare_formats(graph: Graph, subject: Subject, record: Record) -> None:
-    bare = read_field(graph, subject, BARE_FORMATS)
+def _read_bare_formats(graph: Graph, subject: Subject, record: Record, ledger: Ledger) -> None:
+    bare = read_field(graph, subject, BARE_FORMATS, ledger=ledger)
     if bare:
         record[FORMATS.name] = sorted({*record.get(FORMATS.name, ()), *bare})
 
@@ -90,10 +94,10 @@ def write(graph: Graph, subject: Subject, record: Mapping[str, Any]) -> None:
     _write_bare_formats(graph, subject, record)
 
 
-def read(graph: Graph, subject: Subject, record: Record, unread: Unread) -> None:
-    read_fields(graph, subject, GENERIC, record, unread)
-    _read_data_items(graph, subject, record)
-    _read_bare_formats(graph, subject, record)
+def read(graph: Graph, subject: Subject, record: Record, unread: Unread, ledger: Ledger) -> None:
+    read_fields(graph, subject, GENERIC, record, unread, ledger=ledger)
+    _read_data_items(graph, subject, record, ledger)
+    _read_bare_formats(graph, subject, record, ledger)
 
 
 PROFILE = Profile("mulu", write, read)

@@ -26,9 +26,10 @@ from vocab.fields import (
     Field,
     Kind,
 )
-from vocab.namespaces import DCAT, MULU, MULU_SHAPE, RDF, SH, XSD
+from vocab.namespaces import DCAT, DCT, MULU, MULU_SHAPE, RDF, SH, XSD
 from vocab.profiles import bind_prefixes, value_path
 from vocab.profiles.base import concept_iri
+from vocab.profiles.dcat_ap import PATHS
 
 SHAPES_DIR = Path(__file__).parent
 MULU_SHAPES_FILE = SHAPES_DIR / "mulu-shapes.ttl"
@@ -38,6 +39,8 @@ UNSHAPED = frozenset({Kind.SELF, Kind.TRANSLATIONS})  # record-side fields, not 
 IRI_KINDS = frozenset({Kind.URL, Kind.IRI, Kind.LANGUAGE, Kind.EMAIL, Kind.PHONE})
 NODE_KINDS = frozenset({Kind.NODE, Kind.NODES, Kind.FORMAT, Kind.MEDIA_TYPE})
 
+SOURCE_NAMING = frozenset({DCT.title, DCT.description})  # what an export says of a source
+CATALOG_PROPERTIES = frozenset({DCT.publisher, DCT.language})  # a dcat:Catalog's too
 HEADER = ("# Generated from vocab/fields.py by `python -m vocab.shapes` -- do not edit by hand.\n"
           "# Mulu SHACL shapes: field-table constraints and the cross-field catalog rules.\n")
 
@@ -154,6 +157,22 @@ def _node_shape(graph: Graph, name: str, target: URIRef) -> URIRef:
     return shape
 
 
+def _dataset_shape(graph: Graph) -> URIRef:
+    """The catalog's datasets: every node with a property that only datasets have in the field
+    table (not a title, nor a date that a distribution has too, nor a catalog's publisher). Not ``sh:targetClass dcat:Dataset``: the dataset a record was harvested
+    from (``dct:source``) is a dcat:Dataset of the export too, only named there (as
+    ``vocab.profiles.dataset_subjects`` reads it), and no catalog rule holds for it."""
+    shape = MULU_SHAPE["Dataset"]
+    graph.add((shape, RDF.type, SH.NodeShape))
+    elsewhere = {f.predicate for table in (*SUB_FIELDS.values(), DATA_ITEM_FIELDS)
+                 for f in table} | {p for path in PATHS.values() for p in path[1:]} | \
+        CATALOG_PROPERTIES
+    for predicate in sorted({value_path(f.name)[0] for f in RECORD_FIELDS
+                             if f.kind not in UNSHAPED} - SOURCE_NAMING - elsewhere):
+        graph.add((shape, SH.targetSubjectsOf, predicate))
+    return shape
+
+
 def _when_then(graph: Graph, name: str, path: URIRef, when: tuple[URIRef, Node], then: BNode,
                zh: str, en: str) -> None:
     """A rule on datasets: if ``path`` has a value and ``when`` holds, the ``then`` shape must."""
@@ -202,7 +221,7 @@ def mulu_shapes() -> Graph:
     bind_prefixes(graph)
     graph.bind("sh", SH)
     graph.bind("mulushape", MULU_SHAPE)
-    dataset = _node_shape(graph, "Dataset", DCAT.Dataset)
+    dataset = _dataset_shape(graph)
     builder = _Builder(graph, dataset, "Dataset")
     for fld in RECORD_FIELDS:
         builder.field(fld, value_path(fld.name))
