@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from catalog import publishers
 from catalog.errors import Message
 from catalog.rules import title_key
 from catalog.spreadsheet.budget import Meter
@@ -95,7 +96,7 @@ class RowReader:
     header: HeaderMap
     header_row: int
     written_as: dict[str, str] = field(default_factory=dict)   # field -> header as written
-    _first: dict[tuple[str, str], int] = field(default_factory=dict)  # strict: repeats
+    _first: dict[tuple[str, str, str], int] = field(default_factory=dict)  # strict: repeats
     meter: Meter = field(default_factory=Meter)   # the reading's budget
     last: int = 0                                 # the last row number read
 
@@ -131,16 +132,20 @@ class RowReader:
         return SheetRow(number, record, written, tuple(items), tuple(problems), unread)
 
     def _repeats(self, number: int, record: Mapping[str, Any]) -> list[Problem]:
-        """A title (folded: ``rules.title_key``) or a resource code given twice in one file."""
+        """A title of one publisher (folded: ``rules.title_key``; the duplicate rule of
+        ``catalog.writes``, so two publishers' rows of one title are two records) or a resource
+        code given twice in one file."""
         problems = []
+        publisher = publishers.key_of(record)
         for name, key in (("title", title_key), ("resource_code", str)):
             value = record.get(name)
             if not isinstance(value, str) or not key(value):
                 continue
-            first = self._first.setdefault((name, key(value)), number)
+            scope = publisher if name == "title" else ""
+            first = self._first.setdefault((name, scope, key(value)), number)
             if first != number:
                 problems.append(Problem(number, name, Message(
-                    f"与第 {first} 行重复（名称仅标点或空格不同也视为重复）。"
+                    f"与第 {first} 行重复（同一提供方的名称仅标点或空格不同也视为重复）。"
                     if name == "title" else f"与第 {first} 行的信息资源代码相同。",
                     f"Repeats row {first}.")))
         return problems

@@ -352,6 +352,23 @@ def test_a_title_repeated_in_the_file_stores_nothing(world):
     assert count(world.services) == before
 
 
+def test_one_title_of_two_providers_is_two_records(world):
+    """The duplicate rule is within one publisher: rows of two named providers with one
+    title are two records, in the all-or-none import as everywhere."""
+    header = [*HEADER, "信息资源提供方"]
+    rows = [[*row("工商_企业基本信息"), "六安市市场监督管理局"],
+            [*row("工商_企业基本信息"), "霍邱县市场监督管理局"]]
+    before = count(world.services)
+    result = import_file(world.services.datasets, world.steward,
+                         csv_bytes([header, *rows]), "c.csv")
+    assert result.created == 2 and count(world.services) == before + 2
+    with pytest.raises(InvalidInput) as repeated:   # the same provider twice: a repeat
+        import_file(world.services.datasets, world.steward,
+                    csv_bytes([header, [*row("人口"), "六安市公安局"], [*row("人口"), "六安市公安局"]]),
+                    "d.csv")
+    assert list(repeated.value.errors) == ["row 3: title"]
+
+
 def test_rows_refused_when_stored_leave_nothing_behind(world):
     datasets = world.services.datasets
     import_file(datasets, world.steward, csv_bytes([HEADER, row("甲")]), "a.csv")
