@@ -13,7 +13,7 @@ the store plugin, two to four times slower than this index over a whole catalog.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, KeysView, Sequence
 from typing import Any
 
 import pyoxigraph as ox
@@ -82,6 +82,10 @@ class TripleIndex:
             return
         for objects in predicates.values():
             yield from _each(objects)
+
+    def predicate_keys(self, subject: Node) -> KeysView[str]:
+        """The subject's predicates as plain IRIs (``vocab.profiles.base.read_fields``)."""
+        return self._by_subject.get(subject, {}).keys()
 
     def predicate_objects(self, subject: Node) -> Iterator[tuple[Node, Node]]:
         terms = self._predicates

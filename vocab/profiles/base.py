@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -673,8 +674,29 @@ def read_fields(graph: Graph, subject: Node, fields: Iterable[Field], record: Re
                 unread: Unread | None = None, where: str = "",
                 ledger: Ledger | None = None) -> None:
     table = tuple(fields)
+    said = _predicates_of(graph, subject)
     for fld in table:
+        if said.isdisjoint(_read_from(fld)):   # (most fields are absent: skip them cheaply)
+            continue
         value = read_field(graph, subject, fld, record=record, unread=unread,
                            partners=partner_tags(fld, table), where=where, ledger=ledger)
         if value is not None:
             record[fld.name] = value
+
+
+def _predicates_of(graph: Graph, subject: Node) -> AbstractSet[str]:
+    """The properties ``subject`` has, as plain strings (a harvest's ``fastrdf.TripleIndex``
+    keeps them so)."""
+    keys = getattr(graph, "predicate_keys", None)
+    if keys is not None:
+        return keys(subject)  # type: ignore[no-any-return]
+    return {str.__str__(p) for p in graph.predicates(subject)}
+
+
+@cache
+def _read_from(fld: Field) -> frozenset[str]:
+    """The properties ``read_field`` reads the field from, as plain strings (an rdflib term
+    hashes and compares in Python)."""
+    if fld.kind in (Kind.SELF, Kind.TRANSLATIONS, Kind.EXTRA):
+        return frozenset()
+    return frozenset(str.__str__(p) for p in (fld.predicate, *fld.also))
