@@ -69,10 +69,11 @@ def demo(data_dir: str | None, port: int, host: str, no_serve: bool, no_sources:
     try:
         if not no_serve:
             if simulated is not None:
-                from catalog.demo.sources import ScheduledHarvests
+                from harvesters.worker import BackgroundWorker
 
-                scheduled = ScheduledHarvests(
-                    services, echo=lambda line: click.echo(f"harvest: {line}")).start()
+                scheduled = BackgroundWorker(  # due sources rerun while the demo serves
+                    services, echo=lambda line: click.echo(f"harvest: {line}"),
+                    kinds=("harvest",), interval=30.0).start()
             previous = signal.signal(signal.SIGTERM, _stop_serving)  # stop as on Ctrl-C
             try:
                 _serve(services, host, port, 8)

@@ -13,8 +13,6 @@ titles), so a re-run reports them unchanged.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,32 +137,3 @@ def _actor(services: Services, username: str) -> Actor:
 
 def _department_name(code: str) -> str:
     return next((d["short_name"] for d in departments() if d["code"] == code), code)
-
-
-class ScheduledHarvests:
-    """While the demo serves: every ``interval`` seconds, what ``mulu worker --once`` does (reap
-    dead jobs, queue due sources, run queued jobs), in a daemon thread."""
-
-    def __init__(self, services: Services, echo: Callable[[str], None], interval: float = 30.0):
-        from harvesters.worker import Worker
-
-        self.worker = Worker(services, echo=echo)
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="mulu-demo-harvests", daemon=True)
-
-    def start(self) -> ScheduledHarvests:
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self.worker.stopping = True
-        self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.worker.run_once()
-            except Exception:  # noqa: BLE001 - a failed round is logged and tried again later
-                log.exception("scheduled harvest round failed")

@@ -36,9 +36,10 @@ from catalog.db import (
 )
 from catalog.demo import loader
 from catalog.demo.simulated import SimulatedSources, definitions
-from catalog.demo.sources import ScheduledHarvests, register_and_run
+from catalog.demo.sources import register_and_run
 from catalog.rules import title_key
 from catalog.services import Services
+from harvesters.worker import BackgroundWorker
 from search.service import SearchService
 from vocab import namespaces as ns
 
@@ -245,7 +246,8 @@ def test_due_sources_rerun_while_the_demo_serves(sqlite_store: Any) -> None:
         register_and_run(services, server)
         with services.store.transaction() as session:
             session.execute(update(HarvestSource).values(next_run_at=HarvestSource.created_at))
-        scheduled = ScheduledHarvests(services, echo=lines.append, interval=0.05).start()
+        scheduled = BackgroundWorker(services, echo=lines.append, kinds=("harvest",),
+                                     interval=0.05).start()
         try:
             deadline = time.monotonic() + 30
             while sum("succeeded" in line for line in lines) < 3:
