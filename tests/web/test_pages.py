@@ -318,7 +318,7 @@ def test_home_counts_search_and_language_switch(browser, browser_as, world: Worl
     datasets.review(world.reviewer, view.id, "publish")
     datasets.register(world.steward, record(title="流动人口登记信息"))
     anonymous = text(browser.get("/"))
-    assert "政务信息资源目录" in anonymous and 'action="/datasets"' in anonymous
+    assert "政务信息资源目录" in anonymous and 'action="/search"' in anonymous  # full-text search
     assert "全省常住人口基本信息" in anonymous and "流动人口登记信息" not in anonymous
     steward = browser_as("steward")
     home = text(steward.get("/"))
