@@ -96,7 +96,7 @@ def _grant(session: Session, settings: Settings, grant_id: str, at: Moment,
         request = session.get_one(SharingRequest, grant.request_id)
         text = (f"授权 / Grant {grant.id}: {grant.target_system}\n"
                 f"截止日期 / Ends on: {grant.period_end.isoformat()}\n"
-                f"{settings.public_base_url}/api/grants?dataset={grant.dataset_id}")
+                f"{notify.dataset_page(settings, grant.dataset_id)}")
         notify.notify(session, settings, [request.requester_id],
                       notify.Note("grant_expiring", text, request_id=request.id,
                                   grant_id=grant.id))

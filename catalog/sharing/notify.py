@@ -50,6 +50,12 @@ class Note:
         return f"【政务信息资源目录】{zh} / {en}"
 
 
+def dataset_page(settings: Settings, dataset_id: str) -> str:
+    """The web page a notification links to: the dataset's page with its sharing history
+    (requests, decisions, grants), under the deployment's public address."""
+    return f"{settings.public_base_url.rstrip('/')}/datasets/{dataset_id}#sharing-history"
+
+
 def notify(session: Session, settings: Settings, user_ids: Iterable[int], note: Note,
            *, skip: int | None = None) -> int:
     """Write ``note`` into each user's inbox (not the acting user's); return how many."""

@@ -227,12 +227,12 @@ def describe(session: Session, settings: Settings, request: SharingRequest) -> s
     lines = [f"信息资源 / Dataset: {title} ({dataset.resource_code})",
              f"申请部门 / Requested by: {codes[request.requester_department_id]}",
              f"提供部门 / Provided by: {codes[request.provider_department_id]}",
-             f"状态 / State: {request.state}"]
+             f"状态 / State: {request.state}", f"申请编号 / Request: {request.id}"]
     if request.state in machine.DEADLINE_STATES and request.deadline:
         lines.append(f"答复期限 / Deadline: {request.deadline.isoformat()}")
     if request.last_reason:
         lines.append(f"理由 / Reason: {request.last_reason}")
-    lines.append(f"{settings.public_base_url}/api/sharing-requests/{request.id}")
+    lines.append(notify.dataset_page(settings, request.dataset_id))
     return "\n".join(lines)
 
 

@@ -81,6 +81,8 @@ def test_each_kind_of_notice_is_mailed(sqlite_store: Store, smtp: tuple[Inbox, i
     assert "共享申请待您处理" in needed["Subject"] and "needs your action" in needed["Subject"]
     body = needed.get_content()
     assert "全省常住人口基本信息" in body and "2026-03-02" in body and request["id"] in body
+    page = f"{services.settings.public_base_url}/datasets/{dataset}#sharing-history"
+    assert page in body and "/api/" not in body   # a web page, not an API address
     clock.set(date(2026, 2, 27))
     assert sharing.run_deadlines().mailed == 1
     assert "即将超过答复期限" in received.to("steward@example.gov.cn")[-1]["Subject"]
