@@ -8,6 +8,7 @@ from werkzeug.datastructures import MultiDict
 from catalog.errors import Message
 from catalog.web.forms import (
     ITEM_WIDGETS,
+    FORM_DCAT_FIELDS,
     ITEMS_PREFIX,
     WIDGETS,
     csrf_ok,
@@ -50,9 +51,16 @@ def test_widgets_follow_the_field_table():
     kinds = {w.name: w.kind for w in WIDGETS}
     assert kinds["description"] == "textarea" and kinds["title"] == "text"
     assert kinds["share_type"] == "select" and kinds["issued"] == "date"
-    assert kinds["keywords"] == "list" and kinds["data_items"] == "items"
-    assert kinds["landing_page"] == "url"
-    assert [w.name for w in WIDGETS] == list(BY_NAME)
+    assert kinds["keywords"] == "list" and kinds["data_items"] == "rows"
+    assert kinds["landing_page"] == "url" and kinds["license"] == "iri"
+    assert kinds["distributions"] == kinds["contact_points"] == "rows"
+    assert kinds["languages"] == "list" and kinds["version"] == "text"
+    assert [w.name for w in WIDGETS] == [*BY_NAME, *FORM_DCAT_FIELDS]
+    columns = {w.name: {c.name: c.kind for c in w.columns} for w in WIDGETS if w.columns}
+    assert columns["distributions"] == {
+        "title": "text", "access_url": "iri", "download_url": "iri", "format": "text",
+        "media_type": "text", "byte_size": "integer", "license": "iri"}
+    assert columns["contact_points"] == {"name": "text", "email": "email", "phone": "tel"}
     assert widget_kind(BY_NAME["share_basis"]) == "textarea"  # max_length 1000 > 300
 
 
