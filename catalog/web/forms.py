@@ -120,11 +120,14 @@ def widget_kind(f: Field) -> str:
     return "text"
 
 
+_SUB_TABLES: dict[str, tuple[Field, ...]] = {**SUB_FIELDS, "data_items": DATA_ITEM_FIELDS}
+
+
 def _widget(f: Field) -> Widget:
     kind = widget_kind(f)
     if kind != "rows":
         return Widget(f, kind)
-    table = DATA_ITEM_FIELDS if f.kind is Kind.DATA_ITEMS else SUB_FIELDS[f.name]
+    table = _SUB_TABLES[f.name]
     by_name = {sub.name: sub for sub in table}
     columns = tuple(Widget(by_name[name], _cell_kind(by_name[name]))
                     for name in ROW_COLUMNS[f.name])
@@ -318,15 +321,21 @@ def place_errors(errors: FieldErrors) -> FormErrors:
         if widget is not None and index.isdigit() and sub:
             row = int(index)
             placed.rows.setdefault(name, {}).setdefault(row, {}).setdefault(sub, []).extend(messages)
-            column = next((w for w in widget.columns if w.name == sub), None)
-            cell = sub if column else widget.columns[0].name   # an unshown value: the row
+            shown = any(w.name == sub for w in widget.columns)
+            cell = sub if shown else widget.columns[0].name   # an unshown value: the row
             anchor = f"{widget.anchor}-{row}-{cell}"
-            text = f"{t('form.row.' + name, n=row + 1)} · {column.label if column else sub}"
+            text = f"{t('form.row.' + name, n=row + 1)} · {_sub_label(name, sub)}"
         else:
             placed.fields.setdefault(name, []).extend(messages)
             anchor, text = f"f-{name}", field_label(name)
         placed.summary.extend((anchor, text, m) for m in messages)
     return placed
+
+
+def _sub_label(group: str, key: str) -> str:
+    """``checksum.value`` of a distribution -> 校验和 (the sub-field the message is about)."""
+    found = next((f for f in _SUB_TABLES[group] if f.name == key.partition(".")[0]), None)
+    return label_of(found) if found else key
 
 
 # -- display ------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from flask import has_request_context, request, session
 from catalog.actors import ROLE_LABELS
 from catalog.errors import Message
 from vocab.concepts import scheme
-from vocab.fields import DATA_ITEM_FIELDS, RECORD_BY_NAME, Field
+from vocab.fields import RECORD_BY_NAME, Field
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -247,15 +247,14 @@ UI: dict[str, tuple[str, str]] = {
     "form.rows_help.data_items": ("每行一个信息项；空行会被忽略。",
                                   "One data item per row; empty rows are ignored."),
     "form.rows_help.distributions": (
-        "每行一个挂接资源（文件、接口或数据表）：访问地址或下载地址至少填写一个；空行会被忽略，"
+        "每行一个挂接资源（文件、接口或数据表）；空行会被忽略，"
         "清空一行即删除该资源。",
-        "One distribution (a file, an interface, a table) per row: give an access or a download "
-        "URL; empty rows are ignored, and clearing a row removes it."),
+        "One distribution (a file, an interface, a table) per row; empty rows are ignored, and "
+        "clearing a row removes it."),
     "form.rows_help.contact_points": ("每行一个联系人；空行会被忽略。",
                                       "One contact point per row; empty rows are ignored."),
-    "form.help.languages": ("填写语言代码（如 zh、en）或语言 IRI，多个值用逗号或换行分隔。",
-                            "Language codes (such as zh, en) or language IRIs, separated by "
-                            "commas or new lines."),
+    "form.help.languages": ("填写语言代码（如 zh、en）或语言 IRI。",
+                            "Language codes (such as zh, en) or language IRIs."),
     "form.help.license": ("许可协议的网址（IRI），如 https://creativecommons.org/licenses/by/4.0/",
                           "The licence's address (IRI), such as "
                           "https://creativecommons.org/licenses/by/4.0/"),
@@ -329,12 +328,6 @@ def field_label(name: str) -> str:
     return label_of(field)
 
 
-def item_label(name: str) -> str:
-    """The label of a data-item (信息项) sub-field."""
-    field = next((f for f in DATA_ITEM_FIELDS if f.name == name), None)
-    return label_of(field) if field else name
-
-
 def concept_label(scheme_name: str, code: str) -> str:
     concepts = scheme(scheme_name)
     return concepts.get(code).label(get_lang()) if code in concepts else code
@@ -365,6 +358,5 @@ def lang_url(lang: str) -> str:
 
 def template_helpers() -> dict[str, Any]:
     return {"t": t, "lang": get_lang(), "pick": pick, "field_label": field_label,
-            "item_label": item_label,
             "concept_label": concept_label, "state_label": state_label,
             "role_label": role_label, "local_time": local_time, "lang_url": lang_url}
