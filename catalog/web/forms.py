@@ -170,7 +170,7 @@ def concept_options(scheme_name: str) -> list[Option]:
 
 # -- form values <-> record ---------------------------------------------------------------------
 
-Row_ = dict[str, str]
+TypedRow = dict[str, str]  # a row's cells as typed, by sub-field name
 
 
 @dataclass
@@ -178,19 +178,19 @@ class FormData:
     """What the form shows: every value as typed, and the rows of each repeatable group."""
 
     values: dict[str, str] = field(default_factory=dict)
-    rows: dict[str, list[Row_]] = field(default_factory=dict)
+    rows: dict[str, list[TypedRow]] = field(default_factory=dict)
 
     @property
-    def items(self) -> list[Row_]:
+    def items(self) -> list[TypedRow]:
         return self.rows.get("data_items", [])
 
-    def rows_of(self, name: str) -> list[Row_]:
+    def rows_of(self, name: str) -> list[TypedRow]:
         """The rows to render: the given ones, then a few blank ones."""
         widget = ROW_WIDGETS[name]
         blank = {w.name: "" for w in widget.columns} | {ROW_INDEX: ""}
         return [*self.rows.get(name, []), *([blank] * BLANK_ROWS)]
 
-    def item_rows(self) -> list[Row_]:
+    def item_rows(self) -> list[TypedRow]:
         return self.rows_of("data_items")
 
 
@@ -248,16 +248,18 @@ def parse_dataset_form(form: MultiDict[str, str], previous: Mapping[str, Any] | 
 
 
 def _rows(form: MultiDict[str, str], widget: Widget, stored: list[Any]
-          ) -> tuple[list[Row_], list[dict[str, Any]]]:
+          ) -> tuple[list[TypedRow], list[dict[str, Any]]]:
     """The rows as typed (empty ones dropped) and their sub-records, one for one."""
     names = [w.name for w in widget.columns] + ([ROW_INDEX] if widget.keeps_index else [])
     columns = [form.getlist(widget.prefix + name) for name in names]
-    rows, values = [], []
+    rows, values, edited_rows = [], [], set()
     for cells in zip_longest(*columns, fillvalue=""):
         row = dict(zip(names, cells, strict=True))
         shown = {w.name: _value(w.field, row[w.name].strip())
                  for w in widget.columns if row[w.name].strip()}
-        edited = _stored_row(stored, row.get(ROW_INDEX, ""))
+        index = row.get(ROW_INDEX, "")
+        edited = None if index in edited_rows else _stored_row(stored, index)
+        edited_rows.add(index)   # a stored sub-record is edited by one row at most
         if not shown and (edited is None or any(k in edited for k in ROW_COLUMNS[widget.name])):
             continue  # a blank row, or a stored one whose every shown value was cleared
         unshown = {k: v for k, v in (edited or {}).items() if k not in ROW_COLUMNS[widget.name]}

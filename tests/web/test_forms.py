@@ -99,6 +99,7 @@ def test_rows_edit_their_stored_sub_record_and_blank_rows_are_ignored():
     rows[0]["byte_size"] = "12"
     rows[2] = {**{k: "" for k in rows[2]}, "_row": "2"}               # cleared: removed
     rows.append({"title": "新接口", "access_url": "https://x.example/api", "_row": "9"})
+    rows.append({"title": "副本", "_row": "0"})                      # row 0 is edited once
     pairs = [(k, v) for k, v in as_post(data.values, data.items).items(multi=True)]
     for row in [*rows, {}]:                                           # and a blank row
         pairs += [(f"distributions-{k}", row.get(k, "")) for k in rows[0]]
@@ -106,8 +107,9 @@ def test_rows_edit_their_stored_sub_record_and_blank_rows_are_ignored():
     assert parsed["distributions"] == [
         {**stored["distributions"][0], "byte_size": 12},
         stored["distributions"][1],
-        {"title": "新接口", "access_url": "https://x.example/api"}]     # no stored row 9
-    assert len(typed.rows["distributions"]) == 3
+        {"title": "新接口", "access_url": "https://x.example/api"},    # no stored row 9
+        {"title": "副本"}]
+    assert len(typed.rows["distributions"]) == 4
     fresh, _ = parse_dataset_form(MultiDict(pairs))                   # registering: no carry-over
     assert fresh["distributions"][0] == {"title": "文件", "access_url": "https://x.example/1",
                                          "byte_size": 12}
