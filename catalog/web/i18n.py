@@ -15,7 +15,7 @@ from flask import has_request_context, request, session
 from catalog.actors import ROLE_LABELS
 from catalog.errors import Message
 from vocab.concepts import scheme
-from vocab.fields import DATA_ITEM_FIELDS, RECORD_BY_NAME, Field
+from vocab.fields import RECORD_BY_NAME, Field
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -99,7 +99,6 @@ UI: dict[str, tuple[str, str]] = {
     "btn.publish": ("审核通过并发布", "Approve and publish"),
     "btn.return": ("退回", "Return"),
     "btn.cancel": ("取消", "Cancel"),
-    "btn.add_item": ("添加信息项", "Add data item"),
     "btn.remove_item": ("删除", "Remove"),
     "btn.prev": ("上一页", "Previous"),
     "btn.next": ("下一页", "Next"),
@@ -237,13 +236,31 @@ UI: dict[str, tuple[str, str]] = {
     "form.required_note": ("带 * 的为必填项。", "Fields marked * are required."),
     "form.choose": ("请选择", "Choose…"),
     "form.multiple_help": ("多个值用逗号或换行分隔。", "Separate several values by commas or new lines."),
-    "form.items_help": ("每行一个信息项；空行会被忽略。", "One data item per row; empty rows are ignored."),
     "form.errors": ("表单有以下问题，请修改后重新提交：", "Please correct the following:"),
     "form.note": ("修改说明", "Note on this change"),
     "form.department_code": ("登记部门", "Department"),
     "form.readonly_code": ("信息资源代码登记后不可更改。", "The resource code cannot change."),
     "form.item_no": ("序号", "#"),
-    "form.item": ("信息项 {n}", "Data item {n}"),
+    "form.row.data_items": ("信息项 {n}", "Data item {n}"),
+    "form.row.distributions": ("挂接资源 {n}", "Distribution {n}"),
+    "form.row.contact_points": ("联系人 {n}", "Contact point {n}"),
+    "form.rows_help.data_items": ("每行一个信息项；空行会被忽略。",
+                                  "One data item per row; empty rows are ignored."),
+    "form.rows_help.distributions": (
+        "每行一个挂接资源（文件、接口或数据表）；空行会被忽略，"
+        "清空一行即删除该资源。",
+        "One distribution (a file, an interface, a table) per row; empty rows are ignored, and "
+        "clearing a row removes it."),
+    "form.rows_help.contact_points": ("每行一个联系人；空行会被忽略。",
+                                      "One contact point per row; empty rows are ignored."),
+    "form.help.languages": ("填写语言代码（如 zh、en）或语言 IRI。",
+                            "Language codes (such as zh, en) or language IRIs."),
+    "form.help.license": ("许可协议的网址（IRI），如 https://creativecommons.org/licenses/by/4.0/",
+                          "The licence's address (IRI), such as "
+                          "https://creativecommons.org/licenses/by/4.0/"),
+    "btn.add.data_items": ("添加信息项", "Add data item"),
+    "btn.add.distributions": ("添加挂接资源", "Add distribution"),
+    "btn.add.contact_points": ("添加联系人", "Add contact point"),
     # flash messages
     "flash.logged_in": ("登录成功。", "Signed in."),
     "flash.logged_out": ("已退出登录。", "Signed out."),
@@ -311,12 +328,6 @@ def field_label(name: str) -> str:
     return label_of(field)
 
 
-def item_label(name: str) -> str:
-    """The label of a data-item (信息项) sub-field."""
-    field = next((f for f in DATA_ITEM_FIELDS if f.name == name), None)
-    return label_of(field) if field else name
-
-
 def concept_label(scheme_name: str, code: str) -> str:
     concepts = scheme(scheme_name)
     return concepts.get(code).label(get_lang()) if code in concepts else code
@@ -347,6 +358,5 @@ def lang_url(lang: str) -> str:
 
 def template_helpers() -> dict[str, Any]:
     return {"t": t, "lang": get_lang(), "pick": pick, "field_label": field_label,
-            "item_label": item_label,
             "concept_label": concept_label, "state_label": state_label,
             "role_label": role_label, "local_time": local_time, "lang_url": lang_url}

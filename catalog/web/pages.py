@@ -29,8 +29,8 @@ from catalog.errors import (
 )
 from catalog.login_throttle import TooManyAttempts
 from catalog.web.forms import (
-    ITEM_WIDGETS,
-    ITEMS_PREFIX,
+    INPUT_TYPES,
+    ROW_INDEX,
     WIDGETS,
     FormData,
     FormErrors,
@@ -38,7 +38,7 @@ from catalog.web.forms import (
     csrf_token,
     display_rows,
     form_from_record,
-    keep_unshown,
+    is_link,
     parse_dataset_form,
     place_errors,
 )
@@ -85,7 +85,8 @@ def _check_csrf() -> None:
 @bp.app_context_processor
 def _template_context() -> dict[str, Any]:
     return {**template_helpers(), "actor": _actor_for_page(), "csrf_token": csrf_token,
-            "notices": _pop_notices, "shown_state": shown_state, "states": STATES}
+            "notices": _pop_notices, "shown_state": shown_state, "states": STATES,
+            "is_link": is_link}
 
 
 def _actor_for_page() -> Actor:
@@ -281,7 +282,6 @@ def _detail_page(dataset_id: str, share: dict[str, Any] | None = None,
     editable = can_edit(actor, view)
     return render_template(
         "dataset.html", view=view, revisions=revisions, formats=EXPORT_FORMATS,
-        item_widgets=ITEM_WIDGETS,
         rows=display_rows({**view.record, "resource_code": view.resource_code}),
         can_edit=editable and view.state != "withdrawn",
         can_submit=editable and view.state in ("draft", "returned"),
@@ -403,7 +403,7 @@ def _form_page(view: DatasetView | None, data: FormData, errors: FormErrors | No
     departments = services().departments.list() if actor.role == "admin" and view is None else []
     return render_template(
         "dataset_form.html", view=view, data=data, errors=errors or FormErrors(),
-        widgets=WIDGETS, item_widgets=ITEM_WIDGETS, items_prefix=ITEMS_PREFIX,
+        widgets=WIDGETS, input_types=INPUT_TYPES, row_index=ROW_INDEX,
         departments=departments, department_code=request.form.get("department_code", ""),
         note=request.form.get("note", "")), status
 
@@ -444,11 +444,10 @@ def dataset_edit(dataset_id: str) -> Any:
     if request.method == "GET":
         return _form_page(view, form_from_record({**view.record,
                                                   "resource_code": view.resource_code}))
-    record, data = parse_dataset_form(request.form)
+    record, data = parse_dataset_form(request.form, previous=view.record)
     submit = request.form.get("action") == "submit"
     try:
-        saved = services().datasets.update(actor, dataset_id, keep_unshown(view.record, record),
-                                           submit=submit,
+        saved = services().datasets.update(actor, dataset_id, record, submit=submit,
                                            note=request.form.get("note", "").strip())
     except InvalidInput as exc:
         return _form_page(view, data, place_errors(exc.errors), 422)

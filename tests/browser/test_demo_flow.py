@@ -231,7 +231,7 @@ def test_register_review_find_and_download(page: Any, shots: Shots, demo_server:
     shots.take("steward-new-form")
 
     fill_core_fields(page, title=TITLE)
-    rows = page.locator("fieldset.items tbody.js-items tr.item-row")
+    rows = page.locator("#f-data_items tbody.js-items tr.item-row")
     expect(rows).to_have_count(2)  # blank rows offered without JavaScript
     first = rows.nth(0)
     first.locator('[name="data_items-name"]').fill("公民身份号码")
@@ -247,6 +247,23 @@ def test_register_review_find_and_download(page: Any, shots: Shots, demo_server:
     second.locator('[name="data_items-name"]').fill("迁移日期")
     second.locator('[name="data_items-data_type"]').select_option(label="日期型")
     second.locator('[name="data_items-description"]').fill("办理户口迁移的日期")
+    # a distribution in the first offered row, a second one in a row added by button
+    distributions = page.locator("#f-distributions tbody.js-items tr.item-row")
+    expect(distributions).to_have_count(2)
+    distributions.nth(0).locator('[name="distributions-title"]').fill("户籍迁移查询接口")
+    distributions.nth(0).locator('[name="distributions-access_url"]').fill(
+        "https://api.example.gov.cn/hukou")
+    page.get_by_role("button", name="添加挂接资源").click()
+    expect(distributions).to_have_count(3)
+    added = distributions.nth(2)
+    expect(added.locator('[name="distributions-title"]')).to_be_focused()
+    added.locator('[name="distributions-title"]').fill("迁移统计表")
+    added.locator('[name="distributions-download_url"]').fill(
+        "https://data.example.gov.cn/dl/hukou.csv")
+    added.locator('[name="distributions-byte_size"]').fill("2048")
+    contacts = page.locator("#f-contact_points tbody.js-items tr.item-row")
+    contacts.nth(0).locator('[name="contact_points-name"]').fill("户政管理处")
+    contacts.nth(0).locator('[name="contact_points-email"]').fill("huzheng@example.gov.cn")
     shots.take("steward-form-filled")
 
     page.get_by_role("button", name="提交审核").click()
@@ -263,6 +280,12 @@ def test_register_review_find_and_download(page: Any, shots: Shots, demo_server:
                         ("formats", "JSON、XML"), ("keywords", "户籍、迁移、居民")):
         expect(record.locator(f"tr.field-{name} > td")).to_have_text(shown)
     expect(record.locator("tr.field-share_basis td")).to_contain_text("户口登记条例")
+    shown = record.locator("tr.field-distributions table.items tbody tr")
+    expect(shown).to_have_count(2)
+    expect(shown.nth(0).get_by_role("link", name="https://api.example.gov.cn/hukou")
+           ).to_have_attribute("href", "https://api.example.gov.cn/hukou")
+    expect(shown.nth(1)).to_contain_text("2048")
+    expect(record.locator("tr.field-contact_points")).to_contain_text("huzheng@example.gov.cn")
     items = record.locator("tr.field-data_items table.items tbody tr")
     expect(items).to_have_count(2)
     expect(items.nth(0)).to_contain_text("公民身份号码")

@@ -373,13 +373,12 @@ def test_data_item_columns_use_their_own_labels(browser_as, world: World):
 
 
 def test_editing_in_the_form_keeps_what_the_form_does_not_show(browser_as, world: World):
-    """Distributions, contact points and the other DCAT values have no widget: a form edit
-    carries them over rather than dropping them."""
-    extra = {"distributions": [{"title": "全省常住人口 CSV",
-                                "access_url": "https://data.example.gov.cn/dl/pop.csv",
-                                "format": "CSV"}],
-             "contact_points": [{"name": "数据管理处", "email": "data@example.gov.cn"}],
-             "license": "http://www.opendefinition.org/licenses/cc-by"}
+    """Spatial and temporal coverage, access rights … have no widget: a form edit carries them
+    over rather than dropping them (tests/web/test_dcat_form.py: the shown DCAT values)."""
+    extra = {"spatial": [{"uri": "http://sws.geonames.org/1818058/"}],
+             "temporal": [{"start_date": "2020-01-01", "end_date": "2024-12-31"}],
+             "access_rights": "http://publications.europa.eu/resource/authority/access-right/PUBLIC",
+             "conforms_to": ["http://example.gov.cn/standard/1"]}
     view = world.services.datasets.register(world.steward, {**record(), **extra})
     steward = browser_as("steward")
     shown = {k: v for k, v in view.record.items() if k not in extra}   # what the form posts
