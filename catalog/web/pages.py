@@ -331,7 +331,7 @@ def sharing_history(actor: Actor, dataset_id: str) -> list[HistoryRow] | None:
     """What GET /api/datasets/<id>/sharing-history gives the actor, newest first; None when
     that call refuses them (anonymous visitors)."""
     try:
-        entries = services().sharing.history(actor, dataset_id)
+        entries: list[dict[str, Any]] = services().sharing.history(actor, dataset_id)
     except (NotAuthenticated, Forbidden, NotFound):
         return None
     departments = {d.code: d for d in services().departments.list()}
