@@ -14,6 +14,7 @@ from flask import has_request_context, request, session
 
 from catalog.actors import ROLE_LABELS
 from catalog.errors import Message
+from catalog.web import words
 from vocab.concepts import scheme
 from vocab.fields import RECORD_BY_NAME, Field
 
@@ -22,7 +23,7 @@ DEFAULT_LANG = "zh"
 SESSION_KEY = "lang"
 BEIJING = timezone(timedelta(hours=8), "CST")
 
-UI: dict[str, tuple[str, str]] = {
+_CORE: dict[str, tuple[str, str]] = {
     # site and navigation
     "site.name": ("政务信息资源目录", "Government Information Resource Catalog"),
     "nav.home": ("首页", "Home"),
@@ -278,6 +279,7 @@ UI: dict[str, tuple[str, str]] = {
     "error.home": ("返回首页", "Back to the home page"),
     "error.title": ("出错了", "Something went wrong"),
 }
+UI = words.gathered(_CORE)
 
 
 def get_lang() -> str:
