@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from catalog import audit, login_sessions, login_throttle
+from catalog import audit, login_sessions, login_throttle, policy
 from catalog.actors import ANONYMOUS, ROLES, Actor
 from catalog.config import Settings
 from catalog.db import ApiToken, Department, User, utcnow
@@ -52,9 +52,15 @@ class UnlockResult:
         return dict(self.__dict__)
 
 
+def actor_of(user: User, ceiling: str) -> Actor:
+    """The user as an actor; clearance capped at the network's ceiling (涉密不上网)."""
+    clearance = user.clearance if security_rank(user.clearance) <= security_rank(ceiling) \
+        else ceiling
+    return Actor(user.id, user.username, user.role, user.department_id, clearance)
+
+
 def _admin_only(actor: Actor, zh: str, en: str) -> None:
-    if actor.role != "admin":
-        raise Forbidden(Message(zh, en))
+    policy.check(actor, "user.manage", refused=Message(zh, en))
 
 
 def _check_user_fields(username: str, changes: dict[str, Any],
@@ -279,11 +285,7 @@ class AccountService:
             return _view(user, session.get(Department, user.department_id) if user.department_id else None)
 
     def _actor(self, user: User) -> Actor:
-        """The user as an actor; clearance capped at the network's ceiling (涉密不上网)."""
-        ceiling = self.store.settings.security_ceiling
-        clearance = user.clearance if security_rank(user.clearance) <= security_rank(ceiling) \
-            else ceiling
-        return Actor(user.id, user.username, user.role, user.department_id, clearance)
+        return actor_of(user, self.store.settings.security_ceiling)
 
     def list_users(self, actor: Actor) -> list[UserView]:
         _admin_only(actor, "只有系统管理员可以查看用户。", "Only administrators list users.")

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select, update
 
-from catalog import audit
+from catalog import audit, policy
 from catalog.actors import Actor
 from catalog.bulk import insert_rows
 from catalog.db import Dataset, DatasetRevision, Department, Organization, OutboxEvent, utcnow
-from catalog.errors import Forbidden, Message, NotFound
+from catalog.errors import Message, NotFound
 from catalog.store import Store
 from catalog.visibility import visible
 from catalog.writes import change_event
@@ -72,10 +72,7 @@ class CompletionService:
 
     def organizations(self, actor: Actor) -> list[OrganizationView]:
         """Every publisher the catalog knows, with its department link and its datasets."""
-        if not actor.has_role("reviewer", "admin"):
-            raise Forbidden(Message("只有治理审核员和管理员可以查看提供方清单。",
-                                    "Only governance reviewers and administrators list "
-                                    "publishers."))
+        policy.check(actor, "publisher.list")
         with self.store.reading() as session:
             held = dict(session.execute(select(Dataset.publisher_key, func.count(Dataset.id))
                                         .where(visible(actor)).group_by(Dataset.publisher_key))
@@ -89,9 +86,7 @@ class CompletionService:
     def link(self, actor: Actor, organization_id: int, department_code: str) -> OrganizationView:
         """Link a publisher to a registered department: its datasets become that
         department's (the stewards there complete and answer for them)."""
-        if not actor.has_role("admin"):
-            raise Forbidden(Message("只有管理员可以关联提供方与部门。",
-                                    "Only administrators link publishers to departments."))
+        policy.check(actor, "publisher.link")
         with self.store.transaction() as session:
             organization = session.get(Organization, organization_id) \
                 if 0 < organization_id < 2 ** 31 else None

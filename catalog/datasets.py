@@ -18,12 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalog import audit, lifecycle, publishers, rules
+from catalog import audit, lifecycle, policy, publishers, rules
 from catalog.actors import Actor
 from catalog.config import Settings
 from catalog.db import Dataset, DatasetRevision, Department, OutboxEvent, utcnow
 from catalog.departments import writable_department
-from catalog.errors import Conflict, Forbidden, InvalidInput, Message, NotFound, field_error
+from catalog.errors import Conflict, InvalidInput, Message, NotFound, field_error
 from catalog.messages import invalid_from_marshmallow, merge
 from catalog.problems import Assessment, Problem, as_dicts, assess, possible_duplicate
 from catalog.resource_codes import give_back, reserve_codes
@@ -70,6 +70,13 @@ class DatasetView:
     review_note: str = ""
     view: View = "current"
     problems: list[dict[str, str]] = field(default_factory=list)   # catalog.problems, as dicts
+    department_id: int | None = None
+    author_id: int | None = None   # who made the revision shown (separation of duties)
+
+    @property
+    def subject(self) -> policy.Subject:
+        """The dataset as the access policy sees it."""
+        return policy.Subject(self.department_id, self.author_id)
 
     @property
     def shown_state(self) -> str:
@@ -339,7 +346,7 @@ class DatasetService:
             id=dataset_id, resource_code=record["resource_code"], state=state,
             department_code=department.code, department_name=department.name, revision=1,
             published_revision=1 if state == "published" else None, record=dict(record),
-            created_at=at, updated_at=at)
+            created_at=at, updated_at=at, department_id=department.id)
 
     def register_in(self, session: Session, actor: Actor, record: dict[str, Any], *,
                     department_code: str | None, submit: bool, note: str) -> DatasetView:
@@ -411,8 +418,7 @@ class DatasetService:
                               "The review action must be 'publish' or 'return'.")
         if action == "return" and not reason.strip():
             raise field_error("reason", "退回必须说明理由。", "A return needs a reason.")
-        if not actor.has_role("reviewer", "admin"):
-            raise Forbidden(Message("只有治理审核员可以审核。", "Only governance reviewers review."))
+        policy.check(actor, "dataset.review")
         with self.store.transaction() as session:
             dataset = self._locked(session, dataset_id, actor)
             if dataset.state != "submitted":
@@ -420,11 +426,8 @@ class DatasetService:
                                        f"A dataset in state '{dataset.state}' is not awaiting review."))
             state = lifecycle.next_state(dataset.state, action)
             revision = self._revision(session, dataset, dataset.current_revision)
-            if actor.department_id is not None and actor.department_id == dataset.department_id:
-                raise Forbidden(Message("不能审核本部门的信息资源。",
-                                        "You cannot review your own department's entries."))
-            if revision.author_id is not None and revision.author_id == actor.user_id:
-                raise Forbidden(Message("不能审核自己提交的内容。", "You cannot approve your own entry."))
+            policy.check(actor, "dataset.review",
+                         policy.Subject(dataset.department_id, revision.author_id))
             dataset.state = state
             dataset.review_note = reason.strip()
             dataset.updated_at = utcnow()
@@ -572,19 +575,13 @@ class DatasetService:
     # -- helpers ----------------------------------------------------------------------------
     def _writable_department(self, session: Session, actor: Actor,
                              department_code: str | None) -> Department:
-        if actor.role not in ("steward", "admin"):
-            raise Forbidden(Message("只有部门数据管理员可以登记信息资源。",
-                                    "Only department data stewards register datasets."))
+        policy.check(actor, "dataset.register")
         return writable_department(session, actor, department_code, own_only=Message(
             "只能为本部门登记信息资源。", "You can only register datasets of your own department."))
 
     def _for_update(self, session: Session, dataset_id: str, actor: Actor) -> Dataset:
         dataset = self._locked(session, dataset_id, actor)
-        if actor.role == "admin":
-            return dataset
-        if actor.role != "steward" or actor.department_id != dataset.department_id:
-            raise Forbidden(Message("只能修改本部门的信息资源。",
-                                    "You can only change your own department's datasets."))
+        policy.check(actor, "dataset.edit", policy.Subject(dataset.department_id))
         return dataset
 
     def _locked(self, session: Session, dataset_id: str, actor: Actor) -> Dataset:
@@ -641,7 +638,8 @@ class DatasetService:
             published_revision=dataset.published_revision, record=dict(revision.data),
             created_at=dataset.created_at, updated_at=dataset.updated_at,
             review_note=dataset.review_note if view == "current" else "", view=view,
-            problems=list(revision.problems or []))
+            problems=list(revision.problems or []), department_id=dataset.department_id,
+            author_id=revision.author_id)
 
 
 def merge_local(source: dict[str, Any], current: dict[str, Any],

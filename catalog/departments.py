@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalog import audit
+from catalog import audit, policy
 from catalog.actors import Actor
 from catalog.credit_code import valid_credit_code
 from catalog.db import Department
@@ -62,8 +62,7 @@ class DepartmentService:
         return next((d for d in self.list() if d.code == code), None)
 
     def create(self, actor: Actor, data: Any) -> DepartmentView:
-        if actor.role != "admin":
-            raise Forbidden(Message("只有系统管理员可以管理部门。", "Only administrators manage departments."))
+        policy.check(actor, "department.manage")
         try:
             values = DepartmentInput().load(data if isinstance(data, dict) else {})
         except ValidationError as exc:
@@ -95,7 +94,7 @@ def writable_department(session: Session, actor: Actor, code: str | None, *,
                         own_only: Message) -> Department:
     """The department an actor writes for: administrators name one; everyone else writes for
     their own (``own_only`` is the refusal when they name another)."""
-    if actor.role == "admin":
+    if policy.may(actor, "dataset.for_any_department"):
         if not code:
             raise field_error("department_code", "管理员登记时必须指定部门。",
                               "An administrator must name the department.")

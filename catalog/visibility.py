@@ -1,83 +1,72 @@
-"""Who sees which dataset, and which revision of it (DESIGN §4).
+"""Which revision of a dataset an actor sees (DESIGN §4), and a department's work: the rules of
+``catalog.policy`` compiled for the store.
 
-One rule, used for single reads and for lists alike:
 - the owning department and administrators see the working copy;
 - reviewers see the working copy once it has left the department (not a draft);
 - everyone else sees the published revision, if there is one and it is not withdrawn;
 - nobody sees anything above their clearance.
+
+``visible`` (SQL, for lists) and ``view_of`` (one dataset) evaluate the same conditions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.orm import Session
 
+from catalog import policy
 from catalog.actors import Actor
+from catalog.conditions import evaluate, row_of, to_sql
 from catalog.db import Dataset
 
 View = Literal["current", "published"]
-SEE_EVERY_DEPARTMENT = ("admin", "reviewer")   # governance: every department's work
-
-
-def may_see_department_work(actor: Actor, department_id: int | None) -> bool:
-    """A department's sources, jobs and their reports (not its datasets: those follow the
-    rule below): its stewards and staff, governance reviewers and administrators."""
-    return actor.role in SEE_EVERY_DEPARTMENT or (
-        actor.department_id is not None and actor.department_id == department_id
-        and actor.role in ("steward", "staff"))
-
-
-def department_work(actor: Actor, department_id: ColumnElement[int] | Any) -> ColumnElement[bool]:
-    """``may_see_department_work`` as an SQL condition on a department id column."""
-    if actor.role in SEE_EVERY_DEPARTMENT:
-        return true()
-    if actor.department_id is None or actor.role not in ("steward", "staff"):
-        return false()
-    return department_id == actor.department_id
-
-
-def _current_allowed(actor: Actor) -> ColumnElement[bool]:
-    if actor.role == "admin":
-        scope: ColumnElement[bool] = true()
-    elif actor.role == "reviewer":
-        scope = Dataset.state != "draft"
-        if actor.department_id is not None:
-            scope = or_(scope, Dataset.department_id == actor.department_id)
-    elif actor.department_id is not None and actor.role in ("steward", "staff"):
-        scope = Dataset.department_id == actor.department_id
-    else:
-        scope = false()
-    return and_(scope, Dataset.security_rank <= actor.clearance_rank)
-
-
-def _published_allowed(actor: Actor) -> ColumnElement[bool]:
-    return and_(Dataset.published_revision.is_not(None), Dataset.state != "withdrawn",
-                Dataset.published_security_rank <= actor.clearance_rank)
+DATASET_COLUMNS = {"department_id": Dataset.department_id, "state": Dataset.state,
+                   "security_rank": Dataset.security_rank,
+                   "published_rank": Dataset.published_security_rank}
 
 
 def visible(actor: Actor, title_contains: str | None = None) -> ColumnElement[bool]:
     """SQL condition: the actor may see some revision of the dataset (whose title, when
     ``title_contains`` is given, contains that text — matched on the revision they see)."""
-    current, published = _current_allowed(actor), _published_allowed(actor)
+    working = to_sql(policy.dataset_working_copy(actor), DATASET_COLUMNS)
+    current, published = working, to_sql(policy.dataset_published(actor), DATASET_COLUMNS)
     if title_contains:
-        current = and_(current, Dataset.title.contains(title_contains, autoescape=True))
-        published = and_(published, ~_current_allowed(actor),
+        current = and_(working, Dataset.title.contains(title_contains, autoescape=True))
+        published = and_(published, ~working,
                          Dataset.published_title.contains(title_contains, autoescape=True))
-    return or_(current, published)
+    return current | published
 
 
-def view_of(actor: Actor, dataset: Dataset) -> View | None:
-    """Which revision the actor sees, or None."""
-    rank = actor.clearance_rank
-    if dataset.security_rank <= rank and (
-        actor.role == "admin"
-        or (actor.department_id is not None and actor.department_id == dataset.department_id
-            and actor.role in ("steward", "staff", "reviewer"))
-        or (actor.role == "reviewer" and dataset.state != "draft")
-    ):
+def view_of(actor: Actor, dataset: Any) -> View | None:
+    """Which revision the actor sees of ``dataset`` (a ``Dataset`` or an object with its
+    visibility columns), or None."""
+    row = row_of(dataset, DATASET_COLUMNS)
+    if evaluate(policy.dataset_working_copy(actor), row):
         return "current"
-    if (dataset.published_revision is not None and dataset.state != "withdrawn"
-            and (dataset.published_security_rank or 0) <= rank):
+    if evaluate(policy.dataset_published(actor), row):
         return "published"
     return None
+
+
+def working_copies_seen(session: Session, actor: Actor, ids: Iterable[str | None]) -> set[str]:
+    """The datasets among ``ids`` whose working copy the actor may see: who may read what a
+    harvest item or an import row became (its payload, title and messages)."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return set()
+    return {d.id for d in session.scalars(select(Dataset).where(Dataset.id.in_(wanted)))
+            if view_of(actor, d) == "current"}
+
+
+def may_see_department_work(actor: Actor, department_id: int | None) -> bool:
+    """A department's sources, jobs and their reports (not its datasets: those follow the
+    rule above)."""
+    return evaluate(policy.department_work(actor), {"department_id": department_id})
+
+
+def department_work(actor: Actor, department_id: ColumnElement[int] | Any) -> ColumnElement[bool]:
+    """``may_see_department_work`` as an SQL condition on a department id column."""
+    return to_sql(policy.department_work(actor), {"department_id": department_id})

@@ -15,10 +15,8 @@ from sqlalchemy import select
 from catalog.actors import Actor
 from catalog.datasets import DatasetService, iso_utc
 from catalog.db import Department, HarvestProvenance, HarvestSource
-from catalog.visibility import SEE_EVERY_DEPARTMENT, may_see_department_work
+from catalog.visibility import may_see_department_work
 from harvesters import uploads
-
-SEE_SOURCES = SEE_EVERY_DEPARTMENT
 
 
 def may_see_source(actor: Actor, source: HarvestSource) -> bool:

@@ -17,24 +17,22 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 from sqlalchemy import func, select, update
 
-from catalog import audit
+from catalog import audit, policy
 from catalog.actors import Actor
 from catalog.datasets import DatasetService, iso_utc
-from catalog.db import Dataset, Department, HarvestItem, HarvestJob, HarvestSource, utcnow
+from catalog.db import Department, HarvestItem, HarvestJob, HarvestSource, utcnow
 from catalog.departments import writable_department
-from catalog.errors import Conflict, Forbidden, Message, NotFound, field_error
+from catalog.errors import Conflict, Message, NotFound, field_error
 from catalog.messages import invalid_from_marshmallow
 from catalog.spreadsheet.budget import Budget
 from catalog.store import Store
-from catalog.visibility import view_of
+from catalog.visibility import department_work, working_copies_seen
 from harvesters import errors, jobs, provenance, report, uploads
 from harvesters.addresses import AddressGuard
 from harvesters.registry import HARVESTERS
 from harvesters.run import JobRun, Progress
 from harvesters.sources import REVIEWED, SourceChanges, SourceInput
 from harvesters.uploads import SpreadsheetUpload
-
-SEE_ALL = provenance.SEE_SOURCES
 
 
 @dataclass
@@ -80,9 +78,7 @@ class HarvestService:
                    upload: SpreadsheetUpload | None = None) -> SourceView:
         """Register a source: an http(s) ``url``, or an ``upload`` (a spreadsheet kept in the
         data dir). ``allow_file``: a local spreadsheet path read in place (tests, demo)."""
-        if actor.role not in ("steward", "admin"):
-            raise Forbidden(Message("只有部门数据管理员可以登记采集数据源。",
-                                    "Only department data stewards register harvest sources."))
+        policy.check(actor, "source.register")
         values = _load(SourceInput(), data)
         url = self._checked_url(values["url"], values["type"], upload, allow_file=allow_file)
         stored = ""
@@ -150,7 +146,7 @@ class HarvestService:
         changes = _load(SourceChanges(), data)
         with self.store.reading() as session:
             current = self._source(session, actor, source_id)
-            self._may_change(actor)
+            policy.check(actor, "source.change")
             type_ = changes.get("type", current.type)
             config = changes.get("config", current.config)
             url = current_url = current.url
@@ -224,7 +220,7 @@ class HarvestService:
         approved if it was, else pending)."""
         with self.store.transaction() as session:
             source = self._source(session, actor, source_id, lock=True)
-            self._may_change(actor)
+            policy.check(actor, "source.change")
             if enabled:
                 if source.state != "disabled":
                     raise Conflict(Message(f"数据源当前状态为 {source.state}，未停用。",
@@ -248,13 +244,6 @@ class HarvestService:
                          cancelled_jobs=cancelled)
             return self._view(session, source)
 
-    @staticmethod
-    def _may_change(actor: Actor) -> None:
-        if actor.role not in ("steward", "admin"):
-            raise Forbidden(Message("只有本部门数据管理员或管理员可以修改采集数据源。",
-                                    "Only the department's stewards and administrators change "
-                                    "a source."))
-
     def _department(self, session: Any, actor: Actor, code: str | None) -> Department:
         return writable_department(session, actor, code, own_only=Message(
             "只能为本部门登记采集数据源。", "You can only register sources of your own department."))
@@ -269,20 +258,15 @@ class HarvestService:
 
     def review_source(self, actor: Actor, source_id: int, action: str = "approve",
                       note: str = "") -> SourceView:
-        if actor.role not in ("reviewer", "admin"):
-            raise Forbidden(Message("只有治理审核员或管理员可以审批采集数据源。",
-                                    "Only governance reviewers and administrators approve sources."))
+        policy.check(actor, "source.review")
         if action not in ("approve", "reject"):
             raise field_error("action", "操作应为 approve 或 reject。", "The action is approve or reject.")
         if action == "reject" and not note.strip():
             raise field_error("note", "驳回必须说明理由。", "A rejection needs a reason.")
         with self.store.transaction() as session:
             source = self._source(session, actor, source_id, lock=True)
-            if source.created_by is not None and source.created_by == actor.user_id:
-                raise Forbidden(Message("不能审批自己登记的数据源。", "You cannot approve your own source."))
-            if actor.role == "reviewer" and actor.department_id == source.department_id:
-                raise Forbidden(Message("不能审批本部门的数据源。",
-                                        "You cannot approve your own department's source."))
+            policy.check(actor, "source.review",
+                         policy.Subject(source.department_id, source.created_by))
             if source.state != "pending":
                 raise Conflict(Message(f"数据源当前状态为 {source.state}，不在待审批状态。",
                                        f"The source is {source.state}, not pending."))
@@ -299,9 +283,8 @@ class HarvestService:
 
     def list_sources(self, actor: Actor) -> list[SourceView]:
         with self.store.reading() as session:
-            query = select(HarvestSource).order_by(HarvestSource.id)
-            if actor.role not in SEE_ALL:
-                query = query.where(HarvestSource.department_id == actor.department_id)
+            query = select(HarvestSource).where(
+                department_work(actor, HarvestSource.department_id)).order_by(HarvestSource.id)
             return [self._view(session, s) for s in session.scalars(query)]
 
     def get_source(self, actor: Actor, source_id: int) -> SourceView:
@@ -348,10 +331,7 @@ class HarvestService:
                  limit: int | None) -> int:
         with self.store.reading() as session:
             source = self._source(session, actor, source_id)
-            if actor.role not in ("steward", "admin"):
-                raise Forbidden(Message("只有本部门数据管理员或管理员可以运行采集。",
-                                        "Only the department's stewards and administrators run "
-                                        "harvests."))
+            policy.check(actor, "source.run")
             if source.state == "disabled":
                 raise Conflict(Message("数据源已停用，不能运行。",
                                        "The source is disabled; it does not run."))
@@ -396,7 +376,7 @@ class HarvestService:
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             rows = list(session.scalars(query.order_by(HarvestItem.id)
                                         .offset((page - 1) * page_size).limit(page_size)))
-            seen = _readable_datasets(session, actor, {i.dataset_id for i in rows})
+            seen = working_copies_seen(session, actor, {i.dataset_id for i in rows})
             return {"items": [_item(i, seen) for i in rows], "total": total, "page": page,
                     "page_size": page_size}
 
@@ -476,16 +456,6 @@ def _job_brief(job: HarvestJob) -> dict[str, Any]:
             "created_at": iso_utc(job.created_at), "started_at": _iso(job.started_at),
             "finished_at": _iso(job.finished_at), "counts": dict(job.counts or {}),
             "listing_complete": job.listing_complete, "error": job.error}
-
-
-def _readable_datasets(session: Any, actor: Actor, ids: set[str | None]) -> set[str]:
-    """The datasets among ``ids`` whose working copy — what a harvest item's payload became —
-    the actor may see (``catalog.visibility.view_of``, the one rule)."""
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return set()
-    return {d.id for d in session.scalars(select(Dataset).where(Dataset.id.in_(wanted)))
-            if view_of(actor, d) == "current"}
 
 
 def _item(item: HarvestItem, readable: set[str]) -> dict[str, Any]:

@@ -19,7 +19,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from catalog import policy
 from catalog.actors import Actor
+from catalog.conditions import Cond, Eq, Not, all_of, any_of, renamed
 from catalog.errors import Message
 from search import analysis
 from search.base import MAX_FILTER_VALUES, Hit, InvalidQuery
@@ -233,84 +235,21 @@ def documents(dataset: DatasetState, department: DepartmentInfo,
 
 
 # -- visibility ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Eq:
-    field: str
-    value: str | int
-
-
-@dataclass(frozen=True)
-class Le:
-    field: str
-    value: int
-
-
-@dataclass(frozen=True)
-class Not:
-    part: Cond
-
-
-@dataclass(frozen=True)
-class And:
-    parts: tuple[Cond, ...]
-
-
-@dataclass(frozen=True)
-class Or:
-    parts: tuple[Cond, ...]
-
-
-@dataclass(frozen=True)
-class Const:
-    value: bool
-
-
-Cond = Eq | Le | Not | And | Or | Const
+# The rule is catalog.policy's (one rule for the store, the index and single reads), read over
+# the documents' fields: both documents carry the dataset's department, state and current
+# security rank; ``rank`` is the level of the document's own revision.
 FILTER_FIELDS = frozenset({"view", "department_id", "state", "security_rank", "rank"})
-
-
-def _sees_working_copy(actor: Actor) -> Cond:
-    """catalog.visibility: who sees the current revision (of the dataset the doc belongs to)."""
-    rank = actor.clearance_rank
-    scopes: list[Cond] = []
-    if actor.role == "admin":
-        scopes.append(Const(True))
-    if actor.department_id is not None and actor.role in ("steward", "staff", "reviewer"):
-        scopes.append(Eq("department_id", actor.department_id))
-    if actor.role == "reviewer":
-        scopes.append(Not(Eq("state", "draft")))
-    if not scopes:
-        return Const(False)
-    return And((Le("security_rank", rank), Or(tuple(scopes))))
+_PUBLISHED_FIELDS = {"published_rank": "rank"}
 
 
 def actor_filter(actor: Actor) -> Cond:
     """The documents ``actor`` may see: each dataset's working copy or its published revision,
     exactly as ``catalog.visibility.view_of`` chooses, never above the actor's clearance."""
-    working = _sees_working_copy(actor)
-    return Or((
-        And((Eq("view", CURRENT), working)),
-        And((Eq("view", PUBLISHED), Not(Eq("state", "withdrawn")),
-             Le("rank", actor.clearance_rank), Not(working))),
-    ))
-
-
-def evaluate(cond: Cond, doc: Mapping[str, Any]) -> bool:
-    """The filter evaluated on one document (the reference the backends are tested against)."""
-    match cond:
-        case Const(value):
-            return value
-        case Eq(name, value):
-            return bool(doc[name] == value)
-        case Le(name, value):
-            return bool(doc[name] <= value)
-        case Not(part):
-            return not evaluate(part, doc)
-        case And(parts):
-            return all(evaluate(p, doc) for p in parts)
-        case Or(parts):
-            return any(evaluate(p, doc) for p in parts)
-    raise TypeError(f"not a filter: {cond!r}")
+    working = policy.dataset_working_copy(actor)
+    return any_of(
+        all_of(Eq("view", CURRENT), working),
+        all_of(Eq("view", PUBLISHED),
+               renamed(policy.dataset_published(actor), _PUBLISHED_FIELDS), Not(working)))
 
 
 # -- hits ------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 
 from catalog.actors import Actor
+from catalog.conditions import And, Cond, Const, Eq, Le, Not, Or
 from search import analysis
 from search.base import (
     FACET_SIZE,
@@ -37,13 +38,6 @@ from search.base import (
 from search.documents import (
     FACETS,
     STORED_FIELDS,
-    And,
-    Cond,
-    Const,
-    Eq,
-    Le,
-    Not,
-    Or,
     actor_filter,
     hit,
 )

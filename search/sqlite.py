@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.actors import Actor
+from catalog.conditions import And, Cond, Const, Eq, Le, Not, Or
 from search import analysis
 from search.base import (
     FACET_SIZE,
@@ -41,13 +42,6 @@ from search.base import (
 )
 from search.documents import (
     FACETS,
-    And,
-    Cond,
-    Const,
-    Eq,
-    Le,
-    Not,
-    Or,
     actor_filter,
     hit,
     stored,

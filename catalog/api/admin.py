@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import text
 
+from catalog import policy
 from catalog.api.auth import current_actor, require, services
 from catalog.api.schemas import (
     DepartmentOutSchema,
@@ -57,7 +58,7 @@ class Departments(MethodView):
         """All departments."""
         return [d.as_dict() for d in services().departments.list()]
 
-    @require("admin")
+    @require(*policy.roles_of("department.manage"))
     @blp.arguments(DepartmentInput)
     @blp.response(201, DepartmentOutSchema)
     def post(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -67,13 +68,13 @@ class Departments(MethodView):
 
 @blp.route("/users")
 class Users(MethodView):
-    @require("admin")
+    @require(*policy.roles_of("user.manage"))
     @blp.response(200, UserSchema(many=True))
     def get(self) -> list[Any]:
         """All users (administrators)."""
         return [u.as_dict() for u in services().accounts.list_users(current_actor())]
 
-    @require("admin")
+    @require(*policy.roles_of("user.manage"))
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
     def post(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +86,7 @@ class Users(MethodView):
 
 
 @blp.route("/users/<username>", methods=["PATCH"])
-@require("admin")
+@require(*policy.roles_of("user.manage"))
 @blp.arguments(UserUpdateSchema)
 @blp.response(200, UserSchema)
 def update_user(payload: dict[str, Any], username: str) -> dict[str, Any]:
@@ -95,7 +96,7 @@ def update_user(payload: dict[str, Any], username: str) -> dict[str, Any]:
 
 
 @blp.route("/users/<username>/unlock", methods=["POST"])
-@require("admin")
+@require(*policy.roles_of("user.manage"))
 @blp.arguments(UnlockSchema)
 @blp.response(200, UnlockResultSchema)
 def unlock_user(payload: dict[str, Any], username: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from catalog import policy
 from catalog.api.auth import current_actor, require, services
 from catalog.sharing.calendar import ArrangementInput
 
@@ -15,7 +16,7 @@ blp = Blueprint("calendar", __name__, url_prefix="/api/admin/calendar",
 
 
 @blp.route("", methods=["GET"])
-@require("admin")
+@require(*policy.roles_of("calendar.manage"))
 def calendar_status() -> dict[str, Any]:
     """Which source covers each year (loaded, chinesecalendar, holidays), the warnings due
     today (this or — from November — next year missing, sources disagreeing) and every day the
@@ -25,12 +26,12 @@ def calendar_status() -> dict[str, Any]:
 
 @blp.route("/years/<int:year>")
 class CalendarYearView(MethodView):
-    @require("admin")
+    @require(*policy.roles_of("calendar.manage"))
     def get(self, year: int) -> dict[str, Any]:
         """The year's official days that differ from Monday–Friday, and which source says so."""
         return services().calendar.year(year)
 
-    @require("admin")
+    @require(*policy.roles_of("calendar.manage"))
     @blp.arguments(ArrangementInput)
     def put(self, payload: dict[str, Any], year: int) -> dict[str, Any]:
         """Load (or replace) the year's arrangement from the State Council's notice: its public
@@ -38,7 +39,7 @@ class CalendarYearView(MethodView):
         disagree on."""
         return services().calendar.load_year(current_actor(), year, payload)
 
-    @require("admin")
+    @require(*policy.roles_of("calendar.manage"))
     def delete(self, year: int) -> dict[str, Any]:
         """Drop the loaded arrangement: the packages decide that year again (audited); the
         answer is the year as it now stands."""

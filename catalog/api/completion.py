@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
+from catalog import policy
 from catalog.api.auth import current_actor, require, services
 
 blp = Blueprint("completion", __name__, url_prefix="/api",
@@ -51,7 +52,7 @@ class Completion(MethodView):
 
 @blp.route("/organizations")
 class Organizations(MethodView):
-    @require("reviewer", "admin")
+    @require(*policy.roles_of("publisher.list"))
     @blp.response(200, OrganizationSchema(many=True))
     def get(self) -> list[dict[str, Any]]:
         """Every publisher named by a source or a registration (governance, administrators)."""
@@ -60,7 +61,7 @@ class Organizations(MethodView):
 
 @blp.route("/organizations/<int:organization_id>/link")
 class Link(MethodView):
-    @require("admin")
+    @require(*policy.roles_of("publisher.link"))
     @blp.arguments(LinkSchema)
     @blp.response(200, OrganizationSchema)
     def post(self, payload: dict[str, Any], organization_id: int) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from catalog import policy
 from catalog.api.auth import current_actor, require, services
 from catalog.api.schemas import (
     DatasetOutSchema,
@@ -41,7 +42,7 @@ class Datasets(MethodView):
         return {"items": [item.as_dict() for item in page.items], "total": page.total,
                 "page": page.page, "page_size": page.page_size}
 
-    @require("steward", "admin")
+    @require(*policy.roles_of("dataset.register"))
     @blp.arguments(DatasetWriteSchema)
     @blp.response(201, DatasetOutSchema)
     def post(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +60,7 @@ class DatasetItem(MethodView):
         """One dataset, as you may see it."""
         return services().datasets.get(current_actor(), dataset_id).as_dict()
 
-    @require("steward", "admin")
+    @require(*policy.roles_of("dataset.edit"))
     @blp.arguments(DatasetWriteSchema)
     @blp.response(200, DatasetOutSchema)
     def put(self, payload: dict[str, Any], dataset_id: str) -> dict[str, Any]:
@@ -69,7 +70,7 @@ class DatasetItem(MethodView):
                                           submit=bool(options.get("submit")),
                                           note=options.get("note", "")).as_dict()
 
-    @require("steward", "admin")
+    @require(*policy.roles_of("dataset.edit"))
     @blp.arguments(ReasonSchema, location="query")
     @blp.response(200, DatasetOutSchema)
     def delete(self, args: dict[str, Any], dataset_id: str) -> dict[str, Any]:
@@ -78,7 +79,7 @@ class DatasetItem(MethodView):
 
 
 @blp.route("/<dataset_id>/submit", methods=["POST"])
-@require("steward", "admin")
+@require(*policy.roles_of("dataset.edit"))
 @blp.response(200, DatasetOutSchema)
 def submit(dataset_id: str) -> dict[str, Any]:
     """Submit the working copy for review."""
@@ -86,7 +87,7 @@ def submit(dataset_id: str) -> dict[str, Any]:
 
 
 @blp.route("/<dataset_id>/review", methods=["POST"])
-@require("reviewer", "admin")
+@require(*policy.roles_of("dataset.review"))
 @blp.arguments(ReviewSchema)
 @blp.response(200, DatasetOutSchema)
 def review(args: dict[str, Any], dataset_id: str) -> dict[str, Any]:

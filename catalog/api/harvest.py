@@ -11,6 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema
 
+from catalog import policy
 from catalog.api.auth import current_actor, require, services
 from catalog.api.harvest_schemas import (
     ItemPageSchema,
@@ -59,7 +60,7 @@ class Sources(MethodView):
         """Sources you may see (your department's; every one for reviewers and administrators)."""
         return [s.as_dict() for s in services().harvest.list_sources(current_actor())]
 
-    @require("steward", "admin")
+    @require(*policy.roles_of("source.register"))
     @blp.doc(**_request_body(SourceInput, SourceUploadSchema))
     @blp.response(201, SourceSchema)
     def post(self) -> dict[str, Any]:
@@ -77,7 +78,7 @@ class Source(MethodView):
         """One source, with its last job."""
         return services().harvest.get_source(current_actor(), source_id).as_dict()
 
-    @require("steward", "admin")
+    @require(*policy.roles_of("source.change"))
     @blp.doc(**_request_body(SourceChanges, SourceFileEditSchema))
     @blp.response(200, SourceSchema)
     def patch(self, source_id: int) -> dict[str, Any]:
@@ -86,7 +87,7 @@ class Source(MethodView):
         not. A running job finishes with what it read; the change applies from the next run."""
         return _edit(source_id)
 
-    @require("steward", "admin")
+    @require(*policy.roles_of("source.change"))
     @blp.doc(**_request_body(SourceChanges, SourceFileEditSchema))
     @blp.response(200, SourceSchema)
     def put(self, source_id: int) -> dict[str, Any]:
@@ -110,7 +111,7 @@ def dataset_provenance(dataset_id: str) -> list[dict[str, Any]]:
 
 
 @blp.route("/sources/<int:source_id>/disable", methods=["POST"])
-@require("steward", "admin")
+@require(*policy.roles_of("source.change"))
 @blp.response(200, SourceSchema)
 def disable_source(source_id: int) -> dict[str, Any]:
     """Stop a source: it never runs (scheduled or asked) and its queued job is cancelled."""
@@ -118,7 +119,7 @@ def disable_source(source_id: int) -> dict[str, Any]:
 
 
 @blp.route("/sources/<int:source_id>/enable", methods=["POST"])
-@require("steward", "admin")
+@require(*policy.roles_of("source.change"))
 @blp.response(200, SourceSchema)
 def enable_source(source_id: int) -> dict[str, Any]:
     """Let a disabled source run again: approved if it was, else pending approval."""
@@ -126,7 +127,7 @@ def enable_source(source_id: int) -> dict[str, Any]:
 
 
 @blp.route("/sources/<int:source_id>/review", methods=["POST"])
-@require("reviewer", "admin")
+@require(*policy.roles_of("source.review"))
 @blp.arguments(SourceReviewSchema)
 @blp.response(200, SourceSchema)
 def review_source(args: dict[str, Any], source_id: int) -> dict[str, Any]:
@@ -143,7 +144,7 @@ class SourceJobs(MethodView):
         """The source's jobs, newest first."""
         return services().harvest.jobs(current_actor(), source_id)
 
-    @require("steward", "admin")
+    @require(*policy.roles_of("source.run"))
     @blp.arguments(JobWriteSchema)
     @blp.response(202, ReportSchema)
     def post(self, args: dict[str, Any], source_id: int) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from catalog import policy
 from catalog.api.auth import current_actor, require, services
 from catalog.api.imports import ImportFormSchema, _UploadBlueprint, allow_spreadsheet_bodies
 from catalog.api.paging import PagedQuerySchema, PageSchema
@@ -54,6 +55,8 @@ class ReportLineSchema(Schema):
     problems = fields.Integer(metadata={"description": "kept as 待完善 with this many problems"})
     zh = fields.String()
     en = fields.String()
+    withheld = fields.Boolean(metadata={"description": "what the row became is above what the "
+                                        "caller may see: its title, code and messages are left out"})
 
 
 class ImportJobSchema(Schema):
@@ -107,7 +110,7 @@ class ImportJobs(MethodView):
                                        page_size=query["page_size"],
                                        status=query.get("status"))
 
-    @require("steward", "admin")
+    @require(*policy.roles_of("import.start"))
     @blp.arguments(ImportFormSchema, location="files")
     @blp.response(202, ImportJobSchema)
     def post(self, form: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:

@@ -23,7 +23,7 @@ from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 
-from catalog import spreadsheet
+from catalog import policy, spreadsheet
 from catalog.api.auth import current_actor, require, services
 from catalog.errors import Message, MuluError
 from catalog.schemas import Text
@@ -107,7 +107,7 @@ class ImportResultSchema(Schema):
 
 
 @blp.route("/import", methods=["POST"])
-@require("steward", "admin")
+@require(*policy.roles_of("import.start"))
 @blp.arguments(ImportFormSchema, location="files")
 @blp.response(201, ImportResultSchema)
 @blp.alt_response(413, description="larger than MULU_INLINE_SHEET_BYTES: use POST /api/imports")

@@ -8,6 +8,7 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from catalog import policy
 from catalog.api.auth import current_actor, require, services
 from catalog.api.sharing_schemas import (
     AddressOutSchema,
@@ -39,7 +40,7 @@ class SharingRequests(MethodView):
         """Requests you may see; ``filter``: mine, to_review (waiting for you) or escalated."""
         return services().sharing.list(current_actor(), **query)
 
-    @require("staff", "steward", "reviewer")
+    @require(*policy.roles_of("sharing.request"))
     @blp.arguments(RequestInput)
     @blp.response(201, RequestOutSchema)
     def post(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -96,7 +97,7 @@ def grants_csv(query: dict[str, Any]) -> Response:
 
 
 @blp.route("/grants/<grant_id>/revoke", methods=["POST"])
-@require("steward", "reviewer", "admin")
+@require(*policy.roles_of("grant.revoke"))
 @blp.arguments(RevokeInput)
 @blp.response(200, GrantOutSchema)
 def revoke(payload: dict[str, Any], grant_id: str) -> dict[str, Any]:

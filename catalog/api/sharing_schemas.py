@@ -42,6 +42,8 @@ class DatasetRefSchema(Schema):
     id = fields.String()
     resource_code = fields.String()
     title = fields.String()
+    withheld = fields.Boolean(metadata={"description": "the dataset is above what the caller "
+                                        "may see: its title and code are left out"})
 
 
 class GrantOutSchema(Schema):

@@ -18,17 +18,18 @@ from typing import IO, Any
 
 from sqlalchemy import func, select
 
+from catalog import policy
 from catalog.accounts import AccountService
 from catalog.actors import Actor
 from catalog.datasets import DatasetService, iso_utc
 from catalog.db import Department, ImportJob, ImportRow, utcnow
 from catalog.departments import writable_department
-from catalog.errors import Forbidden, InvalidInput, Message, NotFound, field_error
+from catalog.errors import InvalidInput, Message, NotFound, field_error
 from catalog.imports import files
 from catalog.imports.progress import of_job
 from catalog.imports.run import ImportRun, Listener, actor_of, aftermath
 from catalog.store import Store
-from catalog.visibility import department_work, may_see_department_work
+from catalog.visibility import department_work, may_see_department_work, working_copies_seen
 from harvesters import jobs
 
 MODES = ("all", "keep")
@@ -73,10 +74,7 @@ class ImportService:
                 department_code: str | None, mode: str, submit: bool) -> int:
         if mode not in MODES:
             raise field_error("mode", "导入方式应为 all 或 keep。", "The mode is all or keep.")
-        if actor.role not in ("steward", "admin"):
-            raise Forbidden(Message("只有部门数据管理员或管理员可以导入目录表。",
-                                    "Only department data stewards and administrators import "
-                                    "catalog spreadsheets."))
+        policy.check(actor, "import.start")
         with self.store.reading() as session:   # refused before the file is even kept
             department_id = self._department(session, actor, department_code).id
         reference, size = files.keep(self.data_dir, stream, filename,
@@ -126,10 +124,11 @@ class ImportService:
         """A job as its readers see it: status, progress, counts, the first problem lines."""
         with self.store.reading() as session:
             job = self._job(session, actor, job_id)
-            lines = session.scalars(select(ImportRow).where(
+            lines = list(session.scalars(select(ImportRow).where(
                 ImportRow.job_id == job_id, ImportRow.outcome.in_(("refused", "problem")))
-                .order_by(ImportRow.id).limit(REPORTED_PROBLEMS))
-            return _view(session, job, [_row(r) for r in lines])
+                .order_by(ImportRow.id).limit(REPORTED_PROBLEMS)))
+            seen = working_copies_seen(session, actor, (r.dataset_id for r in lines))
+            return _view(session, job, [_row(r, seen) for r in lines])
 
     def list(self, actor: Actor, *, page: int = 1, page_size: int = 20,
              status: str | None = None) -> dict[str, Any]:
@@ -153,9 +152,10 @@ class ImportService:
             if outcome:
                 query = query.where(ImportRow.outcome == outcome)
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-            found = session.scalars(query.order_by(ImportRow.id)
-                                    .offset((page - 1) * page_size).limit(page_size))
-            return {"items": [_row(r) for r in found], "total": total, "page": page,
+            found = list(session.scalars(query.order_by(ImportRow.id)
+                                         .offset((page - 1) * page_size).limit(page_size)))
+            seen = working_copies_seen(session, actor, (r.dataset_id for r in found))
+            return {"items": [_row(r, seen) for r in found], "total": total, "page": page,
                     "page_size": page_size}
 
     def lines(self, actor: Actor, job_id: int, outcome: str,
@@ -189,10 +189,17 @@ def _view(session: Any, job: ImportJob, problems: list[dict[str, Any]]) -> dict[
             "status_url": f"/api/imports/{job.id}"}
 
 
-def _row(row: ImportRow) -> dict[str, Any]:
-    return {"outcome": row.outcome, "row": row.row, "sheet": row.sheet, "field": row.field,
+def _row(row: ImportRow, seen: set[str]) -> dict[str, Any]:
+    """One report line. What a row became (its title, code, problems, messages) is shown only
+    to those who may see that dataset's working copy; a row that became no dataset is the
+    importing department's own file."""
+    line = {"outcome": row.outcome, "row": row.row, "sheet": row.sheet, "field": row.field,
             "dataset_id": row.dataset_id, "resource_code": row.resource_code,
-            "title": row.title, "problems": row.problems, "zh": row.zh, "en": row.en}
+            "title": row.title, "problems": row.problems, "zh": row.zh, "en": row.en,
+            "withheld": False}
+    if row.dataset_id is not None and row.dataset_id not in seen:
+        line.update(resource_code="", title="", problems=0, zh="", en="", withheld=True)
+    return line
 
 
 def _iso(moment: Any) -> str | None:

@@ -21,10 +21,10 @@ from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from catalog import audit
+from catalog import audit, policy
 from catalog.actors import Actor
 from catalog.db import CalendarDay, CalendarYear
-from catalog.errors import Forbidden, InvalidInput, Message, NotFound
+from catalog.errors import InvalidInput, Message, NotFound
 from catalog.schemas import IsoDate, Text
 from catalog.sharing import calendar_sources as sources
 from catalog.sharing.inputs import load
@@ -39,9 +39,7 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 def require_admin(actor: Actor) -> None:
     """Only administrators change the calendar (official years and local days alike)."""
-    if actor.role != "admin":
-        raise Forbidden(Message("只有系统管理员可以调整工作日历。",
-                                "Only administrators change the calendar."))
+    policy.check(actor, "calendar.manage")
 
 
 class HolidayInput(Schema):

@@ -73,10 +73,9 @@ def _request(session: Session, settings: Settings, request_id: str, at: Moment,
         # a plain UPDATE: flagging is no decision and must not bump the request's version
         session.execute(update(SharingRequest).where(SharingRequest.id == request.id)
                         .values(near_breach_notified=True))
-        text = requests.describe(session, settings, request) + \
-            f"\n剩余工作日 / Working days left: {left}"
         notify.notify(session, settings, notify.stewards(session, request.provider_department_id),
-                      notify.Note("deadline_near", text, request_id=request.id))
+                      requests.note(session, settings, request, "deadline_near",
+                                    extra=f"\n剩余工作日 / Working days left: {left}"))
         report.near_breach.append(request.id)
 
 

@@ -8,13 +8,14 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from catalog import audit
+from catalog import audit, policy
 from catalog.actors import Actor
+from catalog.conditions import evaluate, row_of, to_sql
 from catalog.db import Department, OutboxEvent, SharingGrant, SharingRequest
-from catalog.errors import Conflict, Forbidden, Message
+from catalog.errors import Conflict, Message
 
 GRANT_STATUSES = ("active", "scheduled", "expired", "revoked")
 
@@ -40,23 +41,17 @@ def create_grant(session: Session, request: SharingRequest, actor: Actor,
     return grant
 
 
-def may_revoke(actor: Actor, grant: SharingGrant) -> bool:
-    """The providing department's steward, or governance."""
-    return actor.role in ("reviewer", "admin") or (
-        actor.role == "steward" and actor.department_id == grant.provider_department_id)
+GRANT_COLUMNS = {"department_id": SharingGrant.department_id,
+                 "provider_department_id": SharingGrant.provider_department_id}
 
 
 def may_see(actor: Actor, grant: SharingGrant) -> bool:
-    return actor.role in ("reviewer", "admin") or (
-        actor.department_id is not None
-        and actor.department_id in (grant.department_id, grant.provider_department_id))
+    return evaluate(policy.grant_seen(actor), row_of(grant, GRANT_COLUMNS))
 
 
 def revoke(session: Session, actor: Actor, grant: SharingGrant, reason: str, now: datetime,
            today: date) -> SharingGrant:
-    if not may_revoke(actor, grant):
-        raise Forbidden(Message("只有提供部门的数据管理员或治理审核员可以撤销授权。",
-                                "Only the provider's steward or governance revokes a grant."))
+    policy.check(actor, "grant.revoke", policy.Subject(grant.provider_department_id))
     if grant.revoked_at is not None:
         raise Conflict(Message("该授权已撤销。", "The grant is already revoked."))
     if today > grant.period_end:
@@ -106,10 +101,7 @@ def _department_id(code: str) -> Any:
 
 
 def _visible(actor: Actor) -> ColumnElement[bool]:
-    if actor.role in ("reviewer", "admin"):
-        return true()
-    return or_(SharingGrant.department_id == actor.department_id,
-               SharingGrant.provider_department_id == actor.department_id)
+    return to_sql(policy.grant_seen(actor), GRANT_COLUMNS)
 
 
 def _status(status: str, today: date) -> ColumnElement[bool]:

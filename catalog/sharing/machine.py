@@ -13,7 +13,9 @@ A request starts in ``pending_provider`` (有条件共享), ``granted`` (无条�
 
 from __future__ import annotations
 
+from catalog import policy
 from catalog.actors import Actor
+from catalog.conditions import evaluate
 from catalog.db import SharingRequest
 
 STATES = ("pending_provider", "pending_target", "rejected", "appealed", "disputed", "escalated",
@@ -70,31 +72,30 @@ TRANSITIONS: dict[tuple[str, str, str], str] = {
 DEADLINE_STATES = frozenset({"pending_provider"})
 
 
+REQUEST_FIELDS = ("requester_department_id", "provider_department_id", "requester_id", "state")
+
+
+def fields(request: SharingRequest) -> dict[str, object]:
+    """The request's fields the policy's conditions read."""
+    return {name: getattr(request, name) for name in REQUEST_FIELDS}
+
+
 def roles_of(actor: Actor, request: SharingRequest) -> set[str]:
-    """The actor's relations to the request, separation of duties applied."""
-    roles: set[str] = set()
-    if actor.role == "system":
-        return {"system"}
-    department = actor.department_id
-    if department is not None and department == request.requester_department_id \
-            and actor.role in ("staff", "steward", "reviewer"):
-        roles.add("requester")
-    if actor.role == "steward" and department is not None \
-            and department == request.provider_department_id:
-        roles.add("provider")
-    if actor.role in ("reviewer", "admin") and actor.user_id != request.requester_id \
-            and department not in (request.requester_department_id,
-                                   request.provider_department_id):
-        roles.add("reviewer")
-    return roles
+    """The actor's relations to the request (``catalog.policy.request_relations``)."""
+    row = fields(request)
+    return {role for role, holds in policy.request_relations(actor).items()
+            if evaluate(holds, row)}
 
 
 def may_see(actor: Actor, request: SharingRequest) -> bool:
     """Both departments, governance reviewers and administrators see a request."""
-    return actor.role in ("reviewer", "admin", "system") or (
-        actor.department_id is not None
-        and actor.department_id in (request.requester_department_id,
-                                    request.provider_department_id))
+    return evaluate(policy.sharing_request_seen(actor), fields(request))
+
+
+def review_states(role: str) -> tuple[str, ...]:
+    """States in which ``role`` has a deciding action, read off the transition table."""
+    return tuple(sorted({state for (state, action, r) in TRANSITIONS
+                         if r == role and action in REVIEW_ACTIONS}))
 
 
 def allowed(state: str, action: str) -> dict[str, str]:

@@ -18,9 +18,11 @@ from typing import Protocol
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from catalog.accounts import actor_of
 from catalog.config import Settings
-from catalog.db import Notification, NotificationAddress, SharingRequest, User
+from catalog.db import Dataset, Notification, NotificationAddress, SharingRequest, User
 from catalog.store import Store
+from catalog.visibility import view_of
 
 log = logging.getLogger("mulu.sharing")
 
@@ -43,6 +45,8 @@ class Note:
     text: str
     request_id: str | None = None
     grant_id: str | None = None
+    dataset_id: str | None = None   # what the note is about: ``text`` only for who may see it
+    withheld_text: str = ""         # for the others: the note without the dataset's content
 
     @property
     def subject(self) -> str:
@@ -64,10 +68,14 @@ def notify(session: Session, settings: Settings, user_ids: Iterable[int], note: 
         return 0
     addresses = set(session.scalars(select(NotificationAddress.user_id)
                                     .where(NotificationAddress.user_id.in_(users))))
-    for user_id in users:
-        mail = "pending" if settings.smtp_host and user_id in addresses else ""
-        session.add(Notification(user_id=user_id, kind=note.kind, request_id=note.request_id,
-                                 grant_id=note.grant_id, subject=note.subject, body=note.text,
+    dataset = session.get(Dataset, note.dataset_id) if note.dataset_id else None
+    for user in session.scalars(select(User).where(User.id.in_(users))):
+        sees = dataset is None or view_of(actor_of(user, settings.security_ceiling),
+                                          dataset) is not None
+        mail = "pending" if settings.smtp_host and user.id in addresses else ""
+        session.add(Notification(user_id=user.id, kind=note.kind, request_id=note.request_id,
+                                 grant_id=note.grant_id, subject=note.subject,
+                                 body=note.text if sees else note.withheld_text,
                                  mail_state=mail))
     return len(users)
 

@@ -5,47 +5,32 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
+from catalog import policy
 from catalog.actors import Actor
+from catalog.conditions import any_of, to_sql
 from catalog.db import AuditEntry, SharingGrant, SharingRequest
 from catalog.sharing import machine
 
 FILTERS = ("mine", "to_review", "escalated")
 
 
+COLUMNS = {name: getattr(SharingRequest, name) for name in machine.REQUEST_FIELDS}
+
+
 def visible(actor: Actor) -> ColumnElement[bool]:
-    """SQL twin of machine.may_see."""
-    if actor.role in ("reviewer", "admin"):
-        return true()
-    if actor.department_id is None:
-        return false()
-    return or_(SharingRequest.requester_department_id == actor.department_id,
-               SharingRequest.provider_department_id == actor.department_id)
-
-
-def review_states(role: str) -> list[str]:
-    """States in which ``role`` has a deciding action, read off the transition table."""
-    return sorted({state for (state, action, r) in machine.TRANSITIONS
-                   if r == role and action in machine.REVIEW_ACTIONS})
+    """The requests the actor sees (``machine.may_see`` over the table)."""
+    return to_sql(policy.sharing_request_seen(actor), COLUMNS)
 
 
 def to_review(actor: Actor) -> ColumnElement[bool]:
-    """Requests waiting for a decision the actor may take (SQL twin of machine.roles_of)."""
-    parts: list[ColumnElement[bool]] = []
-    department = actor.department_id
-    if actor.role == "steward" and department is not None:
-        parts.append(and_(SharingRequest.provider_department_id == department,
-                          SharingRequest.state.in_(review_states("provider"))))
-    if actor.role in ("reviewer", "admin"):
-        part = and_(SharingRequest.state.in_(review_states("reviewer")),
-                    SharingRequest.requester_id != (actor.user_id or -1))
-        if department is not None:
-            part = and_(part, SharingRequest.requester_department_id != department,
-                        SharingRequest.provider_department_id != department)
-        parts.append(part)
-    return or_(*parts) if parts else false()
+    """Requests waiting for a decision the actor may take: a relation of the actor's to the
+    request, in a state where that relation has a deciding action."""
+    relations = policy.request_relations(actor)
+    return to_sql(any_of(*(policy.in_states(relations[role], machine.review_states(role))
+                           for role in ("provider", "reviewer") if role in relations)), COLUMNS)
 
 
 def request_query(actor: Actor, *, filter: str | None = None, state: str | None = None,

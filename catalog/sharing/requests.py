@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from catalog import audit
+from catalog import audit, policy
 from catalog.actors import Actor
 from catalog.config import Settings
 from catalog.db import Dataset, DatasetRevision, Department, OutboxEvent, SharingRequest
@@ -46,9 +46,7 @@ class Moment:
 def file_request(session: Session, settings: Settings, actor: Actor, values: dict[str, Any],
                  at: Moment) -> SharingRequest:
     """Check, place and announce a new request (a grant at once for 无条件共享)."""
-    if actor.department_id is None or actor.role not in ("staff", "steward", "reviewer"):
-        raise Forbidden(Message("只有部门工作人员可以为本部门申请共享。",
-                                "Only department staff request data for their department."))
+    policy.check(actor, "sharing.request")   # the dataset's own department: below
     dataset = _requestable_dataset(session, actor, values["dataset_id"])
     record = session.scalars(select(DatasetRevision.data).where(
         DatasetRevision.dataset_id == dataset.id,
@@ -219,12 +217,24 @@ def audience(session: Session, request: SharingRequest, who: str) -> list[int]:
     return [request.requester_id]
 
 
-def describe(session: Session, settings: Settings, request: SharingRequest) -> str:
+def note(session: Session, settings: Settings, request: SharingRequest, kind: str, *,
+         extra: str = "", grant_id: str | None = None) -> notify.Note:
+    """A notification about ``request``: its facts — and the same facts without the dataset's
+    title and code, for a recipient who may not see the dataset (a clearance below its level)."""
+    return notify.Note(kind, describe(session, settings, request) + extra, request_id=request.id,
+                       grant_id=grant_id, dataset_id=request.dataset_id,
+                       withheld_text=describe(session, settings, request, withheld=True) + extra)
+
+
+def describe(session: Session, settings: Settings, request: SharingRequest, *,
+             withheld: bool = False) -> str:
     dataset = session.get_one(Dataset, request.dataset_id)
     codes = {d.id: d.name for d in session.scalars(select(Department).where(Department.id.in_(
         [request.provider_department_id, request.requester_department_id])))}
     title = views.dataset_ref(session, dataset.id, request.dataset_revision)["title"]
-    lines = [f"信息资源 / Dataset: {title} ({dataset.resource_code})",
+    shown = "（超出您的密级，不予显示 / above your clearance: not shown）" if withheld \
+        else f"{title} ({dataset.resource_code})"
+    lines = [f"信息资源 / Dataset: {shown}",
              f"申请部门 / Requested by: {codes[request.requester_department_id]}",
              f"提供部门 / Provided by: {codes[request.provider_department_id]}",
              f"状态 / State: {request.state}", f"申请编号 / Request: {request.id}"]
@@ -241,8 +251,7 @@ def _after(session: Session, settings: Settings, actor: Actor, request: SharingR
     session.add(OutboxEvent(topic="sharing.changed", object_id=request.id,
                             payload={"id": request.id, "dataset_id": request.dataset_id,
                                      "state": request.state, "previous": previous}))
-    text = describe(session, settings, request)
     for who, kind in NOTICES.get(request.state, ()):
         notify.notify(session, settings, audience(session, request, who),
-                      notify.Note(kind, text, request_id=request.id), skip=actor.user_id)
+                      note(session, settings, request, kind), skip=actor.user_id)
 

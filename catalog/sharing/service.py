@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
-from catalog import audit
+from catalog import audit, policy
 from catalog.actors import Actor
 from catalog.config import Settings
 from catalog.db import (
@@ -123,8 +124,7 @@ class SharingService:
             if dataset is None or view_of(actor, dataset) is None:
                 raise NotFound(Message("信息资源不存在或无权查看。",
                                        "No such dataset, or you may not see it."))
-            owner = actor.role in ("reviewer", "admin") or \
-                actor.department_id == dataset.department_id
+            owner = policy.may(actor, "sharing.history.full", policy.Subject(dataset.department_id))
             return queries.history(session, actor, dataset.id, owner)
 
     # -- deadlines --------------------------------------------------------------------------
@@ -154,7 +154,7 @@ class SharingService:
         with self.store.reading() as session:
             at = self._moment(session)
             query = grants.register_query(actor, at.today, **filters)
-            return [views.grant_view(session, g, at.today) for g in session.scalars(query)]
+            return [views.grant_view(session, actor, g, at.today) for g in session.scalars(query)]
 
     def grants_csv(self, actor: Actor, **filters: str | None) -> bytes:
         return grants.to_csv(self.grants(actor, **filters))
@@ -170,12 +170,10 @@ class SharingService:
                 raise NotFound(Message("授权不存在或无权查看。", "No such grant, or you may not see it."))
             grants.revoke(session, actor, grant, values["reason"], at.now, at.today)
             request = session.get_one(SharingRequest, grant.request_id)
-            text = requests.describe(session, self.settings, request) + \
-                f"\n授权已撤销 / Grant revoked: {values['reason']}"
-            notify.notify(session, self.settings, [request.requester_id],
-                          notify.Note("decided", text, request_id=request.id, grant_id=grant.id),
-                          skip=actor.user_id)
-            view = views.grant_view(session, grant, at.today)
+            notify.notify(session, self.settings, [request.requester_id], requests.note(
+                session, self.settings, request, "decided", grant_id=grant.id,
+                extra=f"\n授权已撤销 / Grant revoked: {values['reason']}"), skip=actor.user_id)
+            view = views.grant_view(session, actor, grant, at.today)
         self.deliver()
         return view
 
@@ -187,13 +185,21 @@ class SharingService:
             query = select(Notification).where(mine)
             if unread:
                 query = query.where(Notification.read_at.is_(None))
-            rows = session.scalars(query.order_by(Notification.id.desc()).limit(limit))
-            items = [_note(n) for n in rows]
+            rows = list(session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
+            items = [_note(n, self._withheld_body(session, actor, n)) for n in rows]
             count = session.scalar(select(func.count()).where(
                 mine, Notification.read_at.is_(None))) or 0
             email = session.scalar(select(NotificationAddress.email).where(
                 NotificationAddress.user_id == actor.user_id))
         return {"items": items, "unread": count, "email": email}
+
+    def _withheld_body(self, session: Session, actor: Actor, note: Notification) -> str | None:
+        """The note without its dataset's content when the reader may no longer see the
+        dataset (a clearance lowered, a deployment moved to a lower network); None: as sent."""
+        request = session.get(SharingRequest, note.request_id) if note.request_id else None
+        if request is None or view_of(actor, session.get_one(Dataset, request.dataset_id)):
+            return None
+        return requests.describe(session, self.settings, request, withheld=True)
 
     def mark_read(self, actor: Actor, note_id: int) -> dict[str, Any]:
         _signed_in(actor)
@@ -205,7 +211,7 @@ class SharingService:
                 session.execute(update(Notification).where(Notification.id == note_id)
                                 .values(read_at=self.clock()))
                 session.refresh(note)
-            return _note(note)
+            return _note(note, self._withheld_body(session, actor, note))
 
     def set_address(self, actor: Actor, data: Any) -> dict[str, Any]:
         """Where your notifications are e-mailed (null: inbox only)."""
@@ -272,8 +278,9 @@ def _stale(request: SharingRequest) -> Conflict:
                             "reload it."))
 
 
-def _note(note: Notification) -> dict[str, Any]:
-    return {"id": note.id, "kind": note.kind, "subject": note.subject, "body": note.body,
+def _note(note: Notification, withheld_body: str | None = None) -> dict[str, Any]:
+    return {"id": note.id, "kind": note.kind, "subject": note.subject,
+            "body": note.body if withheld_body is None else withheld_body,
             "request_id": note.request_id, "grant_id": note.grant_id,
             "created_at": views.iso(note.created_at), "read_at": views.iso(note.read_at),
             "mail_state": note.mail_state}

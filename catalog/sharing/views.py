@@ -12,6 +12,7 @@ from catalog.actors import Actor
 from catalog.db import Dataset, DatasetRevision, Department, SharingGrant, SharingRequest, User
 from catalog.sharing import machine
 from catalog.sharing.workdays import WorkCalendar
+from catalog.visibility import view_of
 
 NEAR_BREACH_DAYS = 2  # working days left at which a request is flagged
 
@@ -29,14 +30,18 @@ def department(session: Session, department_id: int) -> dict[str, str]:
     return {"code": found.code, "name": found.name}
 
 
-def dataset_ref(session: Session, dataset_id: str, revision: int) -> dict[str, Any]:
+def dataset_ref(session: Session, dataset_id: str, revision: int,
+                actor: Actor | None = None) -> dict[str, Any]:
     """The dataset as it was requested: the published revision of that day (never a later,
-    unpublished working copy)."""
+    unpublished working copy) — its title and code only for an ``actor`` who may see the
+    dataset (a member of either department may hold a clearance below its level)."""
     found = session.get_one(Dataset, dataset_id)
+    if actor is not None and view_of(actor, found) is None:
+        return {"id": found.id, "resource_code": "", "title": "", "withheld": True}
     data = session.scalar(select(DatasetRevision.data).where(
         DatasetRevision.dataset_id == dataset_id, DatasetRevision.number == revision)) or {}
     return {"id": found.id, "resource_code": found.resource_code,
-            "title": data.get("title") or found.resource_code}
+            "title": data.get("title") or found.resource_code, "withheld": False}
 
 
 # the provider's deadline matters while it runs, and after it was breached and escalated
@@ -71,7 +76,7 @@ def request_view(session: Session, actor: Actor, request: SharingRequest, today:
     return {
         "id": request.id, "kind": request.kind, "state": request.state,
         "version": request.version, "dataset": dataset_ref(session, request.dataset_id,
-                                                            request.dataset_revision),
+                                                            request.dataset_revision, actor),
         "dataset_revision": request.dataset_revision, "share_type": request.share_type,
         "provider_department": department(session, request.provider_department_id),
         "requester_department": department(session, request.requester_department_id),
@@ -85,7 +90,7 @@ def request_view(session: Session, actor: Actor, request: SharingRequest, today:
         "approved_period_end": iso(request.approved_end),
         **deadline_facts(request, today, calendar),
         "reason": request.last_reason,
-        "grant": grant_view(session, grant, today) if grant else None,
+        "grant": grant_view(session, actor, grant, today) if grant else None,
         "allowed_actions": actions(actor, request, today),
         "created_at": iso(request.created_at), "updated_at": iso(request.updated_at),
     }
@@ -101,11 +106,12 @@ def grant_status(grant: SharingGrant, today: date) -> str:
     return "active"
 
 
-def grant_view(session: Session, grant: SharingGrant, today: date) -> dict[str, Any]:
+def grant_view(session: Session, actor: Actor, grant: SharingGrant,
+               today: date) -> dict[str, Any]:
     return {
         "id": grant.id, "request_id": grant.request_id, "status": grant_status(grant, today),
         "dataset": dataset_ref(session, grant.dataset_id, session.get_one(
-            SharingRequest, grant.request_id).dataset_revision),
+            SharingRequest, grant.request_id).dataset_revision, actor),
         "provider_department": department(session, grant.provider_department_id),
         "department": department(session, grant.department_id),
         "target_system": grant.target_system, "data_items": list(grant.data_items),

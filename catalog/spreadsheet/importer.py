@@ -26,6 +26,7 @@ from typing import IO, Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from catalog import policy
 from catalog.actors import Actor
 from catalog.datasets import REGISTER_BATCH, DatasetService, DatasetView, IngestedBatch
 from catalog.errors import InvalidInput, field_error
@@ -108,7 +109,8 @@ def import_file(datasets: DatasetService, actor: Actor, source: SheetSource, fil
     refused alone. A file larger than ``Settings.max_sheet_bytes`` is refused, and one that
     exceeds the ``meter``'s budget. Without a ``sink`` the result lists every row; with one,
     the rows go to the sink and the result only counts them."""
-    if actor.role == "admin" and not department_code:  # else every row reports it
+    # refused once here, or every row would report it
+    if policy.may(actor, "dataset.for_any_department") and not department_code:
         raise field_error("department_code", "管理员导入时必须指定部门。",
                           "An administrator must name the department.")
     datasets.check_writable(actor, department_code)

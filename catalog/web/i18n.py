@@ -39,6 +39,7 @@ _CORE: dict[str, tuple[str, str]] = {
     "lang.switch": ("语言", "Language"),
     # bulk import (import jobs)
     "import.title": ("目录表批量导入", "Catalog spreadsheet import"),
+    "import.withheld": ("（超出您的密级，不予显示）", "(above your clearance: not shown)"),
     "import.intro": ("上传 .xlsx 或 .csv 目录表（任意行数）：文件保存后在后台导入，本页显示进度和导入报告。",
                      "Upload an .xlsx or .csv catalog spreadsheet (of any length): it is kept and "
                      "imported in the background; this page shows the progress and the report."),

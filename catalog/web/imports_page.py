@@ -9,6 +9,7 @@ from typing import Any
 import flask
 from flask import redirect, render_template, request, url_for
 
+from catalog import policy
 from catalog.api.auth import current_actor, services
 from catalog.api.imports import allow_spreadsheet_bodies
 from catalog.errors import Forbidden, InvalidInput
@@ -31,9 +32,10 @@ def allow_upload() -> None:
 def _list_page(errors: FormErrors | None = None, status: int = 200) -> tuple[str, int]:
     actor = current_actor()
     jobs = services().imports.list(actor, page=_int_arg("page", 1), page_size=20)
-    departments = services().departments.list() if actor.role == "admin" else []
+    departments = services().departments.list() \
+        if policy.may(actor, "dataset.for_any_department") else []
     return render_template("imports.html", jobs=jobs, errors=errors or FormErrors(),
-                           departments=departments, can_start=actor.role in ("steward", "admin"),
+                           departments=departments, can_start=policy.may(actor, "import.start"),
                            form=request.form), status
 
 
@@ -44,7 +46,7 @@ def import_list() -> Any:
 
 
 @bp.post(UPLOAD_PATH)
-@login_required("steward", "admin")
+@login_required(*policy.roles_of("import.start"))
 def import_start() -> Any:
     upload = request.files.get("file")
     if upload is None or not upload.filename:

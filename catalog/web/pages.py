@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from catalog import policy
 from catalog.actors import ANONYMOUS, Actor
 from catalog.api.auth import SESSION_KEY, current_actor, require, services
 from catalog.datasets import STATES, DatasetView, RevisionView
@@ -167,20 +168,13 @@ def shown_state(view: DatasetView) -> str:
     return view.shown_state
 
 
-def _owns(actor: Actor, view: DatasetView) -> bool:
-    department = own_department(actor)
-    return department is not None and department.code == view.department_code
-
-
 def can_edit(actor: Actor, view: DatasetView) -> bool:
-    return view.view == "current" and (
-        actor.role == "admin" or (actor.role == "steward" and _owns(actor, view)))
+    return view.view == "current" and policy.may(actor, "dataset.edit", view.subject)
 
 
-def can_review(actor: Actor, view: DatasetView, author: str | None = None) -> bool:
-    return (actor.has_role("reviewer", "admin") and view.view == "current"
-            and view.state == "submitted" and not _owns(actor, view)
-            and (author is None or author != actor.username))
+def can_review(actor: Actor, view: DatasetView) -> bool:
+    return (view.view == "current" and view.state == "submitted"
+            and policy.may(actor, "dataset.review", view.subject))
 
 
 def _detail_url(dataset_id: str) -> str:
@@ -278,7 +272,6 @@ def _detail_page(dataset_id: str, share: dict[str, Any] | None = None,
     actor = current_actor()
     view = services().datasets.get(actor, dataset_id)
     revisions: list[RevisionView] = services().datasets.revisions(actor, dataset_id)
-    author = revisions[-1].author if revisions else None
     editable = can_edit(actor, view)
     return render_template(
         "dataset.html", view=view, revisions=revisions, formats=EXPORT_FORMATS,
@@ -286,7 +279,7 @@ def _detail_page(dataset_id: str, share: dict[str, Any] | None = None,
         can_edit=editable and view.state != "withdrawn",
         can_submit=editable and view.state in ("draft", "returned"),
         can_withdraw=editable and view.state != "withdrawn",
-        can_review=can_review(actor, view, author),
+        can_review=can_review(actor, view),
         history=sharing_history(actor, dataset_id),
         sources=harvest_sources(actor, dataset_id),
         can_request=can_request_share(actor, view),
@@ -358,14 +351,13 @@ def sharing_history(actor: Actor, dataset_id: str) -> list[HistoryRow] | None:
 
 
 def can_request_share(actor: Actor, view: DatasetView) -> bool:
-    """Staff and stewards of another department may request a published, shareable dataset."""
-    return (actor.has_role("staff", "steward") and actor.department_id is not None
-            and not _owns(actor, view) and shown_state(view) == "published"
-            and view.record.get("share_type") in SHAREABLE)
+    """Another department may request a published, shareable dataset."""
+    return (policy.may(actor, "sharing.request", view.subject)
+            and shown_state(view) == "published" and view.record.get("share_type") in SHAREABLE)
 
 
 @bp.post("/datasets/<dataset_id>/sharing-requests")
-@login_required("staff", "steward")
+@login_required(*policy.roles_of("sharing.request"))
 def dataset_request_share(dataset_id: str) -> Any:
     share: dict[str, Any] = {name: request.form.get(name, "").strip() for name in SHARE_FIELDS}
     share["data_items"] = request.form.getlist("data_items")
@@ -400,7 +392,8 @@ def _share_errors(errors: FieldErrors) -> FormErrors:
 def _form_page(view: DatasetView | None, data: FormData, errors: FormErrors | None = None,
                status: int = 200) -> tuple[str, int]:
     actor = current_actor()
-    departments = services().departments.list() if actor.role == "admin" and view is None else []
+    departments = services().departments.list() \
+        if policy.may(actor, "dataset.for_any_department") and view is None else []
     return render_template(
         "dataset_form.html", view=view, data=data, errors=errors or FormErrors(),
         widgets=WIDGETS, input_types=INPUT_TYPES, row_index=ROW_INDEX,
@@ -414,7 +407,7 @@ def _saved(view: DatasetView, submit: bool) -> Response:
 
 
 @bp.route("/datasets/new", methods=["GET", "POST"])
-@login_required("steward", "admin")
+@login_required(*policy.roles_of("dataset.register"))
 def dataset_new() -> Any:
     actor = current_actor()
     if request.method == "GET":
@@ -434,7 +427,7 @@ def dataset_new() -> Any:
 
 
 @bp.route("/datasets/<dataset_id>/edit", methods=["GET", "POST"])
-@login_required("steward", "admin")
+@login_required(*policy.roles_of("dataset.edit"))
 def dataset_edit(dataset_id: str) -> Any:
     actor = current_actor()
     view = services().datasets.get(actor, dataset_id)
@@ -455,7 +448,7 @@ def dataset_edit(dataset_id: str) -> Any:
 
 
 @bp.post("/datasets/<dataset_id>/submit")
-@login_required("steward", "admin")
+@login_required(*policy.roles_of("dataset.edit"))
 def dataset_submit(dataset_id: str) -> Response:
     try:
         services().datasets.submit(current_actor(), dataset_id)
@@ -466,7 +459,7 @@ def dataset_submit(dataset_id: str) -> Response:
 
 
 @bp.post("/datasets/<dataset_id>/withdraw")
-@login_required("steward", "admin")
+@login_required(*policy.roles_of("dataset.edit"))
 def dataset_withdraw(dataset_id: str) -> Response:
     try:
         services().datasets.withdraw(current_actor(), dataset_id,
@@ -481,7 +474,7 @@ def dataset_withdraw(dataset_id: str) -> Response:
 
 
 @bp.get("/review")
-@login_required("reviewer", "admin")
+@login_required(*policy.roles_of("dataset.review"))
 def review_queue() -> str:
     actor = current_actor()
     page = _int_arg("page", 1)
@@ -492,7 +485,7 @@ def review_queue() -> str:
 
 
 @bp.post("/datasets/<dataset_id>/review")
-@login_required("reviewer", "admin")
+@login_required(*policy.roles_of("dataset.review"))
 def dataset_review(dataset_id: str) -> Response:
     action = request.form.get("action", "")
     back = safe_next(request.form.get("next")) or _detail_url(dataset_id)

@@ -295,14 +295,13 @@ def test_a_worker_told_to_stop_abandons_the_import_and_writes_nothing(world: Wor
     assert count(world) == 0
 
 
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)  # the CLI opens the embedded store
 def test_the_cli_runs_the_job_here_with_progress_lines(world: World, tmp_path):
     from click.testing import CliRunner
 
     from catalog.cli import main
     from tests.factories import PUBLIC_SECURITY
 
-    if world.services.settings.store_backend != "sqlite":
-        pytest.skip("the CLI opens the data dir's embedded store")
     path = tmp_path / "目录.csv"
     path.write_bytes(csv_file(titles(7)))
     data_dir = str(world.services.settings.data_dir)
@@ -375,6 +374,7 @@ def test_the_rows_total_is_estimated_while_reading(world: World, monkeypatch, ki
     assert [s.total for s in steps if s.phase == "storing"][-1] == len(rows)
 
 
+@pytest.mark.parametrize("store", ["postgres"], indirect=True)  # SQLite has one writer
 def test_other_writers_are_not_held_up_while_an_import_stores(world: World, small_batches):
     """PostgreSQL: while an all-or-none import stores its batches in one transaction, another
     department registers a dataset of the same classification at once (the import reserves its
@@ -384,8 +384,6 @@ def test_other_writers_are_not_held_up_while_an_import_stores(world: World, smal
 
     from tests.factories import record
 
-    if world.services.settings.store_backend == "sqlite":
-        pytest.skip("SQLite has one writer")
     done: list[str] = []
 
     def register() -> None:

@@ -5,19 +5,13 @@ from __future__ import annotations
 import itertools
 
 from catalog.actors import ANONYMOUS, Actor
+from catalog.conditions import And, Const, Eq, Le, Not, Or, evaluate
 from catalog.visibility import view_of
 from search.documents import (
     CURRENT,
     PUBLISHED,
-    And,
-    Const,
     DatasetState,
-    Eq,
-    Le,
-    Not,
-    Or,
     actor_filter,
-    evaluate,
 )
 
 STATES = ("draft", "submitted", "published", "returned", "withdrawn")
