@@ -35,5 +35,10 @@ class Actor:
         return self.role in roles
 
 
+def may_administer(actor: Actor) -> bool:
+    """Users, departments and the working-day calendar are administered by administrators."""
+    return actor.role == "admin"
+
+
 ANONYMOUS = Actor(None, "anonymous", "anonymous", None, "public")
 SYSTEM = Actor(None, "system", "admin", None, "top_secret")
