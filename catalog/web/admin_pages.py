@@ -221,45 +221,54 @@ def _year_page(year: int, values: Mapping[str, str] | None = None,
                            errors=errors or FormErrors()), status
 
 
-@bp.get("/admin/calendar/<int:year>")
+@bp.get("/admin/calendar/<year>")
 @login_required("admin")
-def admin_calendar_year(year: int) -> Any:
-    return _year_page(year)
+def admin_calendar_year(year: str) -> Any:
+    return _year_page(_year(year))
 
 
-@bp.post("/admin/calendar/<int:year>/days")
+@bp.post("/admin/calendar/<year>/days")
 @login_required("admin")
-def admin_calendar_add(year: int) -> Any:
+def admin_calendar_add(year: str) -> Any:
     values = _form(DAY_FIELDS)
     try:
         view = services().calendar.add_day(current_actor(), values)
     except InvalidInput as exc:
-        return _year_page(year, values, _placed(exc.errors, "day", DAY_FIELDS), 422)
+        return _year_page(_year(year), values, _placed(exc.errors, "day", DAY_FIELDS), 422)
     notify(Message(f"已将 {values['day']} 加入 {view['year']} 年的安排。",
                    f"{values['day']} added to {view['year']}'s arrangement."))
     return redirect(url_for("pages.admin_calendar_year", year=view["year"]))
 
 
-@bp.post("/admin/calendar/<int:year>/days/remove")
+@bp.post("/admin/calendar/<year>/days/remove")
 @login_required("admin")
-def admin_calendar_remove(year: int) -> Any:
+def admin_calendar_remove(year: str) -> Any:
+    number = _year(year)
     values = _form(("day", "notice"))
     try:
         services().calendar.remove_day(current_actor(), values)
     except InvalidInput as exc:
-        return _year_page(year, {"kind": "holiday", "notice": values["notice"]},
+        return _year_page(number, {"kind": "holiday", "notice": values["notice"]},
                           _placed(exc.errors, "day", DAY_FIELDS), 422)
-    notify(Message(f"已从 {year} 年的安排中删除 {values['day']}。",
-                   f"{values['day']} removed from {year}'s arrangement."))
-    return redirect(url_for("pages.admin_calendar_year", year=year))
+    notify(Message(f"已从 {number} 年的安排中删除 {values['day']}。",
+                   f"{values['day']} removed from {number}'s arrangement."))
+    return redirect(url_for("pages.admin_calendar_year", year=number))
 
 
-@bp.post("/admin/calendar/<int:year>/remove")
+@bp.post("/admin/calendar/<year>/remove")
 @login_required("admin")
-def admin_calendar_remove_year(year: int) -> Response:
-    services().calendar.remove_year(current_actor(), year)
+def admin_calendar_remove_year(year: str) -> Response:
+    number = _year(year)
+    services().calendar.remove_year(current_actor(), number)
     notify(message("admin.calendar.year_removed"))
-    return redirect(url_for("pages.admin_calendar_year", year=year))
+    return redirect(url_for("pages.admin_calendar_year", year=number))
+
+
+def _year(text: str) -> int:
+    """A year in a page's path (four digits; the service checks its range)."""
+    if not (len(text) == 4 and text.isascii() and text.isdigit()):
+        raise NotFound(message("admin.calendar.no_such_year"))
+    return int(text)
 
 
 # -- publishers ---------------------------------------------------------------------------------
@@ -278,16 +287,19 @@ def admin_publishers() -> Any:
                            can_link=may_link_publishers(actor))
 
 
-@bp.post("/admin/publishers/<int:organization_id>/link")
+@bp.post("/admin/publishers/link")
 @login_required("admin")
-def admin_publisher_link(organization_id: int) -> Response:
+def admin_publisher_link() -> Response:
+    organization = request.form.get("organization_id", "")
+    if not (organization.isascii() and organization.isdigit() and len(organization) < 12):
+        raise NotFound(message("admin.publisher.unknown"))
     code = request.form.get("department_code", "").strip()
     back = url_for("pages.admin_publishers", q=request.form.get("q") or None,
                    page=request.form.get("page") or None)
     if not code:
         notify(message("admin.publisher.choose"), "error")
         return redirect(back)
-    linked = services().completion.link(current_actor(), organization_id, code)
+    linked = services().completion.link(current_actor(), int(organization), code)
     notify(Message(f"已将提供方“{linked.name}”关联到部门，{linked.datasets} 条信息资源随之归属该部门。",
                    f"Publisher “{linked.name}” linked; its {linked.datasets} datasets now belong "
                    "to that department."))

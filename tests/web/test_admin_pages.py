@@ -29,7 +29,7 @@ ADMIN_PAGES = ("/admin/users", "/admin/users/steward", "/admin/departments", "/a
 ADMIN_POSTS = ("/admin/users", "/admin/users/steward", "/admin/users/steward/active",
                "/admin/users/steward/unlock", "/admin/departments", "/admin/calendar/2027/days",
                "/admin/calendar/2027/days/remove", "/admin/calendar/2027/remove",
-               "/admin/publishers/1/link")
+               "/admin/publishers/link")
 NEW_CODE = make_credit_code("11340000MB5678901")
 
 
@@ -354,6 +354,8 @@ def test_open_a_year_and_a_wrong_year(world: World, admin: Browser) -> None:
     response = admin.get("/admin/calendar?year=2030")
     assert response.status_code == 302 and response.headers["Location"].endswith("/2030")
     assert admin.get("/admin/calendar/1999").status_code == 422
+    for wrong in ("99999", "20x7", "２０２７"):
+        assert admin.get(f"/admin/calendar/{wrong}").status_code == 404, wrong
     bad = admin.post("/admin/calendar/2027/days", {"day": "2027-02-30", "kind": "holiday",
                                                    "notice": "x"})
     assert bad.status_code == 422 and 'href="#day-day"' in _text(bad)
@@ -372,19 +374,24 @@ def test_the_admin_links_a_publisher_to_a_department(world: World, admin: Browse
     dataset_id = _publisher_dataset(world)
     page = _text(admin.get("/admin/publishers?q=六安"))
     assert "共 1 条" in page and "六安市市场监督管理局" in page and "未关联" in page
-    found = re.search(r'action="/admin/publishers/(\d+)/link"', page)
+    found = re.search(r'name="organization_id" value="(\d+)"', page)
     assert found
-    none = admin.post(f"/admin/publishers/{found.group(1)}/link", {"department_code": ""})
+    organization = found.group(1)
+    none = admin.post("/admin/publishers/link", {"organization_id": organization,
+                                                 "department_code": ""})
     assert none.status_code == 302 and "请选择要关联的部门" in _text(admin.get("/"))
-    linked = admin.post(f"/admin/publishers/{found.group(1)}/link",
-                        {"department_code": MARKET, "q": "六安", "page": "1"})
+    linked = admin.post("/admin/publishers/link", {"organization_id": organization,
+                                                   "department_code": MARKET, "q": "六安",
+                                                   "page": "1"})
     assert linked.status_code == 302 and "q=" in linked.headers["Location"]
     after = _text(admin.get(linked.headers["Location"]))
     assert "已将提供方“六安市市场监督管理局”关联到部门" in after
     assert world.services.datasets.get(world.admin, dataset_id).department_code == MARKET
     assert _audit(world, "organization.link")[-1].detail["department"] == MARKET
-    assert admin.post("/admin/publishers/999999/link",
-                      {"department_code": MARKET}).status_code == 404
+    for unknown in ("999999", "9" * 40, "x", ""):
+        assert admin.post("/admin/publishers/link", {"organization_id": unknown,
+                                                     "department_code": MARKET}
+                          ).status_code == 404, unknown
 
 
 def test_the_publisher_list_pages(world: World, admin: Browser,

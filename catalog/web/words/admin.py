@@ -122,6 +122,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "admin.calendar.drop_button": ("删除 {year} 年已载入的安排", "Remove the loaded {year} arrangement"),
     "admin.calendar.drop_help": ("删除后，该年由软件包决定（若软件包覆盖该年）。",
                                  "The packages then decide that year (if they cover it)."),
+    "admin.calendar.no_such_year": ("年份应为四位数字。", "A year is four digits."),
     "admin.calendar.year_removed": ("已删除该年载入的安排。", "The loaded arrangement is removed."),
     "admin.day.day": ("日期", "Date"),
     "admin.day.kind": ("类型", "Kind"),
@@ -153,5 +154,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "admin.publisher.unlinked": ("未关联", "Not linked"),
     "admin.publisher.link_to": ("将“{name}”关联到部门", "Link “{name}” to a department"),
     "admin.publisher.link": ("关联", "Link"),
+    "admin.publisher.unknown": ("提供方不存在。", "No such publisher."),
     "admin.publisher.choose": ("请选择要关联的部门。", "Choose the department to link."),
 }
