@@ -302,6 +302,14 @@ class AccountService:
             return [_view(u, session.get(Department, u.department_id) if u.department_id else None)
                     for u in session.scalars(select(User).order_by(User.id))]
 
+    def user(self, actor: Actor, username: str) -> UserView:
+        """One user, for an administrator."""
+        _admin_only(actor, "只有系统管理员可以查看用户。", "Only administrators list users.")
+        found = self.get_user(username)
+        if found is None:
+            raise NotFound(Message("用户不存在。", "Unknown user."))
+        return found
+
     def page_users(self, actor: Actor, page: int = 1, page_size: int = 50,
                    q: str | None = None) -> Paged[UserView]:
         """One page of the users (administrators), by id; ``q`` matches a username or display

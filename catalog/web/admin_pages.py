@@ -74,9 +74,11 @@ def _users_page(values: Mapping[str, str] | None = None, errors: FormErrors | No
     q, page = _filters()
     users: Paged[UserView] = services().accounts.page_users(current_actor(), page, PAGE_SIZE,
                                                             q or None)
+    choices = _user_choices()
     return render_template(
-        "admin_users.html", users=users, q=q, args=_pager_args(q), values=values or {},
-        errors=errors or FormErrors(), **_user_choices()), status
+        "admin_users.html", users=users, q=q, args=_pager_args(q),
+        values=values or {"clearance": choices["effective"]("internal")},
+        errors=errors or FormErrors(), **choices), status
 
 
 def _user_choices() -> dict[str, Any]:
@@ -113,9 +115,7 @@ def admin_user_create() -> Any:
 
 def _user_page(username: str, values: Mapping[str, str] | None = None,
                errors: FormErrors | None = None, status: int = 200) -> tuple[str, int]:
-    user = services().accounts.get_user(username)
-    if user is None:
-        raise NotFound(message("admin.user.unknown"))
+    user = services().accounts.user(current_actor(), username)
     return render_template("admin_user.html", user=user, values=values or {},
                            errors=errors or FormErrors(), **_user_choices()), status
 
@@ -185,8 +185,7 @@ def admin_departments() -> Any:
 @login_required("admin")
 def admin_department_create() -> Any:
     values = _form(DEPARTMENT_FIELDS)
-    payload = {**values, "code": values["code"].upper(),
-               "parent_code": values["parent_code"] or None}
+    payload = {**values, "parent_code": values["parent_code"] or None}
     try:
         created = services().departments.create(current_actor(), payload)
     except InvalidInput as exc:

@@ -9,7 +9,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "admin.users.new": ("新建用户", "New user"),
     "admin.users.create": ("创建用户", "Create the user"),
     "admin.user.title": ("用户 {username}", "User {username}"),
-    "admin.user.unknown": ("用户不存在。", "Unknown user."),
     "admin.user.username": ("用户名", "Username"),
     "admin.user.username_help": ("字母、数字、-、_、.，创建后不可更改。",
                                  "Letters, digits, '-', '_' and '.'; it cannot change later."),
