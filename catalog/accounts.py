@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 
 from catalog import audit, login_sessions, login_throttle, policy
 from catalog.actors import ANONYMOUS, ROLES, Actor
@@ -16,6 +16,7 @@ from catalog.config import Settings
 from catalog.db import ApiToken, Department, User, utcnow
 from catalog.errors import Forbidden, InvalidInput, Message, NotAuthenticated, NotFound, field_error
 from catalog.login_throttle import Attempt
+from catalog.paging import Paged, bounds
 from catalog.password_policy import password_problems
 from catalog.passwords import check_password, hash_password, new_token, token_digest
 from catalog.store import Store
@@ -52,11 +53,22 @@ class UnlockResult:
         return dict(self.__dict__)
 
 
+def effective_clearance(clearance: str, ceiling: str) -> str:
+    """What a user's clearance lets them see on a network whose ceiling is ``ceiling``: never
+    more than the network may hold (涉密不上网)."""
+    return clearance if security_rank(clearance) <= security_rank(ceiling) else ceiling
+
+
+def assignable_clearances(ceiling: str) -> list[str]:
+    """The clearances that mean something on this network (up to its ceiling), lowest first."""
+    return sorted((code for code in scheme("security-level").codes
+                   if security_rank(code) <= security_rank(ceiling)), key=security_rank)
+
+
 def actor_of(user: User, ceiling: str) -> Actor:
     """The user as an actor; clearance capped at the network's ceiling (涉密不上网)."""
-    clearance = user.clearance if security_rank(user.clearance) <= security_rank(ceiling) \
-        else ceiling
-    return Actor(user.id, user.username, user.role, user.department_id, clearance)
+    return Actor(user.id, user.username, user.role, user.department_id,
+                 effective_clearance(user.clearance, ceiling))
 
 
 def _admin_only(actor: Actor, zh: str, en: str) -> None:
@@ -292,6 +304,31 @@ class AccountService:
         with self.store.reading() as session:
             return [_view(u, session.get(Department, u.department_id) if u.department_id else None)
                     for u in session.scalars(select(User).order_by(User.id))]
+
+    def user(self, actor: Actor, username: str) -> UserView:
+        """One user, for an administrator."""
+        _admin_only(actor, "只有系统管理员可以查看用户。", "Only administrators list users.")
+        found = self.get_user(username)
+        if found is None:
+            raise NotFound(Message("用户不存在。", "Unknown user."))
+        return found
+
+    def page_users(self, actor: Actor, page: int = 1, page_size: int = 50,
+                   q: str | None = None) -> Paged[UserView]:
+        """One page of the users (administrators), by id; ``q`` matches a username or display
+        name."""
+        _admin_only(actor, "只有系统管理员可以查看用户。", "Only administrators list users.")
+        offset, limit = bounds(page, page_size)
+        where = []
+        if q:
+            pattern = f"%{q.strip()}%"
+            where.append(or_(User.username.ilike(pattern), User.display_name.ilike(pattern)))
+        with self.store.reading() as session:
+            total = session.scalar(select(func.count(User.id)).where(*where)) or 0
+            rows = session.execute(select(User, Department).outerjoin(
+                Department, Department.id == User.department_id).where(*where)
+                .order_by(User.id).offset(offset).limit(limit)).all()
+            return Paged([_view(u, d) for u, d in rows], int(total), max(1, page), limit)
 
 
 def _view(user: User, department: Department | None) -> UserView:

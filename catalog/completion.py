@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Select, case, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from catalog import audit, policy
 from catalog.actors import Actor
 from catalog.bulk import insert_rows
 from catalog.db import Dataset, DatasetRevision, Department, Organization, OutboxEvent, utcnow
 from catalog.errors import Message, NotFound
+from catalog.paging import Paged, bounds
 from catalog.store import Store
 from catalog.visibility import visible
 from catalog.writes import change_event
@@ -74,19 +76,27 @@ class CompletionService:
         """Every publisher the catalog knows, with its department link and its datasets."""
         policy.check(actor, "publisher.list")
         with self.store.reading() as session:
-            held = dict(session.execute(select(Dataset.publisher_key, func.count(Dataset.id))
-                                        .where(visible(actor)).group_by(Dataset.publisher_key))
-                        .all())
-            rows = session.execute(select(Organization, Department.code).outerjoin(
-                Department, Department.id == Organization.department_id)
-                .order_by(Organization.name, Organization.id)).all()
-            return [OrganizationView(o.id, o.key, o.name, o.code, code, int(held.get(o.key, 0)))
-                    for o, code in rows]
+            return _organizations(session, actor, select(Organization, Department.code))
+
+    def organizations_page(self, actor: Actor, page: int = 1, page_size: int = 50,
+                           q: str | None = None) -> Paged[OrganizationView]:
+        """One page of the publishers (by name); ``q`` matches a name or a credit code."""
+        policy.check(actor, "publisher.list")
+        offset, limit = bounds(page, page_size)
+        where = []
+        if q:
+            pattern = f"%{q.strip()}%"
+            where.append(or_(Organization.name.ilike(pattern), Organization.code.ilike(pattern)))
+        with self.store.reading() as session:
+            total = session.scalar(select(func.count(Organization.id)).where(*where)) or 0
+            found = _organizations(session, actor, select(Organization, Department.code)
+                                   .where(*where).offset(offset).limit(limit), one_page=True)
+        return Paged(found, int(total), max(1, page), limit)
 
     def link(self, actor: Actor, organization_id: int, department_code: str) -> OrganizationView:
         """Link a publisher to a registered department: its datasets become that
         department's (the stewards there complete and answer for them)."""
-        policy.check(actor, "publisher.link")
+        policy.check(actor, "publisher.list")
         with self.store.transaction() as session:
             organization = session.get(Organization, organization_id) \
                 if 0 < organization_id < 2 ** 31 else None
@@ -111,3 +121,19 @@ class CompletionService:
                 Dataset.publisher_key == organization.key)) or 0
             return OrganizationView(organization.id, organization.key, organization.name,
                                     organization.code, department.code, int(held))
+
+
+def _organizations(session: Session, actor: Actor, query: Select[Organization, str],
+                   one_page: bool = False) -> list[OrganizationView]:
+    """The publishers ``query`` selects (by name), each with the datasets the actor may see
+    (counted for the selected publishers only when ``one_page``)."""
+    rows = session.execute(query.outerjoin(
+        Department, Department.id == Organization.department_id)
+        .order_by(Organization.name, Organization.id)).all()
+    counted = select(Dataset.publisher_key, func.count(Dataset.id)).where(visible(actor))
+    if one_page:
+        counted = counted.where(Dataset.publisher_key.in_([o.key for o, _ in rows]))
+    held = dict(session.execute(counted.group_by(Dataset.publisher_key)).all()) \
+        if rows else {}
+    return [OrganizationView(o.id, o.key, o.name, o.code, code, int(held.get(o.key, 0)))
+            for o, code in rows]

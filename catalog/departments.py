@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from catalog import audit, policy
 from catalog.actors import Actor
@@ -16,6 +16,7 @@ from catalog.credit_code import valid_credit_code
 from catalog.db import Department
 from catalog.errors import Forbidden, InvalidInput, Message, field_error
 from catalog.messages import invalid_from_marshmallow
+from catalog.paging import Paged, bounds
 from catalog.schemas import Text
 from catalog.store import Store
 from vocab.concepts import scheme
@@ -57,6 +58,25 @@ class DepartmentService:
             rows = session.scalars(select(Department).order_by(Department.id)).all()
             codes = {d.id: d.code for d in rows}
             return [_view(d, codes) for d in rows]
+
+    def page(self, page: int = 1, page_size: int = 50, q: str | None = None
+             ) -> Paged[DepartmentView]:
+        """One page of the departments, by id; ``q`` matches a name, short name or code."""
+        offset, limit = bounds(page, page_size)
+        parent = aliased(Department)
+        where = []
+        if q:
+            pattern = f"%{q.strip()}%"
+            where.append(or_(Department.name.ilike(pattern), Department.short_name.ilike(pattern),
+                             Department.code.ilike(pattern)))
+        with self.store.reading() as session:
+            total = session.scalar(select(func.count(Department.id)).where(*where)) or 0
+            rows = session.execute(select(Department, parent.code).outerjoin(
+                parent, parent.id == Department.parent_id).where(*where)
+                .order_by(Department.id).offset(offset).limit(limit)).all()
+            return Paged([_view(d, {d.parent_id: code} if d.parent_id is not None and code else {})
+                          for d, code in rows],
+                         int(total), max(1, page), limit)
 
     def by_code(self, code: str) -> DepartmentView | None:
         return next((d for d in self.list() if d.code == code), None)

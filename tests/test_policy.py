@@ -55,6 +55,11 @@ NO_CONTENT = {
     "/login": "the sign-in form",
     "/datasets/new": "the empty registration form",
     "/static/<path:filename>": "style sheets and scripts",
+    "/admin/users": "accounts (administrators only)",
+    "/admin/users/<username>": "an account (administrators only)",
+    "/admin/departments": "the registered departments",
+    "/admin/calendar": "the working-day calendar",
+    "/admin/calendar/<year>": "the working-day calendar",
 }
 # Routes of one dataset: called for every dataset of the world.
 DATASET_ROUTES = {
@@ -82,6 +87,7 @@ CONTENT_ROUTES = {
     "/api/search/suggest": "/api/search/suggest?q=泄漏",
     "/api/completion": "/api/completion",
     "/api/organizations": "/api/organizations",
+    "/admin/publishers": "/admin/publishers",
     "/api/sharing-requests": "/api/sharing-requests?page_size=100",
     "/api/sharing-requests/<request_id>": "/api/sharing-requests/{request}",
     "/api/grants": "/api/grants",

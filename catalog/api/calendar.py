@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from catalog import policy
 from catalog.api.auth import current_actor, require, services
-from catalog.sharing.calendar import ArrangementInput
+from catalog.sharing.calendar import ArrangementInput, DayInput, DayRemoval
 
 blp = Blueprint("calendar", __name__, url_prefix="/api/admin/calendar",
                 description="法定节假日与调休安排 / the official working-day calendar")
@@ -45,3 +45,22 @@ class CalendarYearView(MethodView):
         answer is the year as it now stands."""
         services().calendar.remove_year(current_actor(), year)
         return services().calendar.year(year)
+
+
+@blp.route("/days", methods=["POST"])
+@require("admin")
+@blp.arguments(DayInput)
+def add_day(payload: dict[str, Any]) -> dict[str, Any]:
+    """Add (or change) one holiday or make-up working day of its year's official arrangement
+    (audited); a year not loaded yet starts from the packages' days and needs ``notice``. The
+    answer is the year as it now stands."""
+    return services().calendar.add_day(current_actor(), payload)
+
+
+@blp.route("/days/remove", methods=["POST"])
+@require("admin")
+@blp.arguments(DayRemoval)
+def remove_day(payload: dict[str, Any]) -> dict[str, Any]:
+    """Take one day out of its year's official arrangement (audited); the answer is the year
+    as it now stands."""
+    return services().calendar.remove_day(current_actor(), payload)

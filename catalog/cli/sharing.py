@@ -169,4 +169,33 @@ def calendar_remove(data_dir: str | None, year: int) -> None:
     click.echo(f"{year}: removed")
 
 
+@calendar_group.command("add-day", help="Add (or change) one day of a year's official "
+                        "arrangement: a holiday (day off) or a make-up working day (a Saturday "
+                        "or Sunday). A year not loaded yet starts from the packages' days and "
+                        "needs --notice.")
+@data_dir_option
+@click.argument("day")
+@click.option("--workday", is_flag=True, help="a make-up working day (调休上班), not a day off")
+@click.option("--name", default="", help="e.g. 春节")
+@click.option("--notice", default="", help="the State Council's notice (a year not loaded yet)")
+@friendly_errors
+def calendar_add_day(data_dir: str | None, day: str, workday: bool, name: str,
+                     notice: str) -> None:
+    view = _services(data_dir).calendar.add_day(SYSTEM, {
+        "day": day, "kind": "workday" if workday else "holiday", "name": name,
+        "notice": notice})
+    click.echo(f"{view['year']}: {day} added ({len(view['days'])} days)")
+
+
+@calendar_group.command("remove-day", help="Take one day out of its year's official "
+                        "arrangement.")
+@data_dir_option
+@click.argument("day")
+@click.option("--notice", default="", help="the State Council's notice (a year not loaded yet)")
+@friendly_errors
+def calendar_remove_day(data_dir: str | None, day: str, notice: str) -> None:
+    view = _services(data_dir).calendar.remove_day(SYSTEM, {"day": day, "notice": notice})
+    click.echo(f"{view['year']}: {day} removed ({len(view['days'])} days)")
+
+
 COMMANDS: list[click.Command] = [requests_group, workdays_group, calendar_group]

@@ -76,6 +76,38 @@ class ArrangementInput(Schema):
                            validate=validate.Length(max=40))
 
 
+class DayInput(Schema):
+    """One day added to a year's official arrangement (the admin page's form)."""
+
+    class Meta:
+        unknown = RAISE
+
+    day = IsoDate(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("holiday", "workday")),
+                         metadata={"description": "holiday (a day off) or workday (调休上班)"})
+    name = Text(load_default="", validate=validate.Length(max=100))
+    notice = Text(load_default="", validate=validate.Length(max=300),
+                  metadata={"description": "the notice, for a year not loaded yet"})
+
+
+class DayRemoval(Schema):
+    class Meta:
+        unknown = RAISE
+
+    day = IsoDate(required=True)
+    notice = Text(load_default="", validate=validate.Length(max=300))
+
+
+HOLIDAY_NAME = "法定节假日"  # a holiday day nobody named
+NO_HOLIDAY_LEFT = Message("一年的安排至少要有一个假日；要撤销整年的安排，请删除该年已载入的安排。",
+                          "A year's arrangement keeps at least one holiday; to drop the whole "
+                          "year, remove its loaded arrangement.")
+
+
+FIRST_HOLIDAY = Message("该年尚无任何假日：请先添加一个假日，再添加调休上班日。",
+                        "The year has no holiday yet: add a holiday before a make-up working day.")
+
+
 @dataclass(frozen=True)
 class CalendarWarning:
     code: str  # year_missing | next_year_missing | sources_disagree
@@ -177,7 +209,8 @@ class CalendarService:
         for source in sources.PACKAGES:
             if year in sources.package_years(source):
                 return {"year": year, "source": source, "notice": None,
-                        "days": [{"day": day.isoformat(), "workday": on, "name": ""}
+                        "days": [{"day": day.isoformat(), "workday": on,
+                                  "name": "" if on else sources.package_day_name(day)}
                                  for day, on in sorted(sources.package_year(source,
                                                                              year).items())]}
         return {"year": year, "source": None, "notice": None, "days": []}
@@ -188,6 +221,70 @@ class CalendarService:
         require_admin(actor)
         values = load(ArrangementInput, data)
         year = _one_year(year, values["year"])
+        return self._store_year(actor, year, values, "calendar.load")
+
+    def add_day(self, actor: Actor, data: Any) -> dict[str, Any]:
+        """Add (or change) one holiday or make-up working day of a year's official
+        arrangement. A year not loaded yet starts from what the packages say of it (the
+        notice is then required): the administrator extends the official data, audited."""
+        require_admin(actor)
+        values = load(DayInput, data)
+        day = date.fromisoformat(values["day"])
+        arrangement = self._arrangement(day.year, values["notice"], drop=day)
+        name = values["name"].strip()
+        if values["kind"] == "holiday":
+            arrangement["holidays"].append({"start": day.isoformat(), "end": None,
+                                            "name": name or HOLIDAY_NAME})
+            added = f"holidays.{len(arrangement['holidays']) - 1}"
+        else:
+            arrangement["workdays"].append({"date": day.isoformat(), "name": name})
+            added = f"workdays.{len(arrangement['workdays']) - 1}"
+        if not arrangement["holidays"]:
+            raise InvalidInput({"day": [FIRST_HOLIDAY]})
+        try:
+            return self._store_year(actor, day.year, load(ArrangementInput, arrangement),
+                                    "calendar.add_day", day=day.isoformat(),
+                                    kind=values["kind"])
+        except InvalidInput as exc:  # the day's own problems are the form's "day"
+            raise InvalidInput({("day" if key == added else key): found
+                                for key, found in exc.errors.items()}) from None
+
+    def remove_day(self, actor: Actor, data: Any) -> dict[str, Any]:
+        """Take one day out of its year's official arrangement (audited); a year not loaded
+        yet starts from the packages, as in ``add_day``."""
+        require_admin(actor)
+        values = load(DayRemoval, data)
+        day = date.fromisoformat(values["day"])
+        arrangement = self._arrangement(day.year, values["notice"], drop=day, must_hold=True)
+        if not arrangement["holidays"]:
+            raise InvalidInput({"day": [NO_HOLIDAY_LEFT]})
+        return self._store_year(actor, day.year, load(ArrangementInput, arrangement),
+                                "calendar.remove_day", day=day.isoformat())
+
+    def _arrangement(self, year: int, notice: str, *, drop: date,
+                     must_hold: bool = False) -> dict[str, Any]:
+        """The year's official days as a notice's arrangement, without ``drop``."""
+        view = self.year(year)
+        if view["source"] is None and must_hold:
+            raise NotFound(Message(f"{year} 年没有任何来源的节假日安排。",
+                                   f"No source has an arrangement of {year}."))
+        if view["source"] != sources.LOADED and not notice.strip():
+            raise InvalidInput({"notice": [Message(
+                f"{year} 年尚未载入：请填写国务院办公厅通知的名称。",
+                f"{year} is not loaded yet: name the State Council's notice.")]})
+        days = [d for d in view["days"] if d["day"] != drop.isoformat()]
+        if must_hold and len(days) == len(view["days"]):
+            raise InvalidInput({"day": [Message(f"{drop.isoformat()} 不在 {year} 年的安排中。",
+                                                f"{drop.isoformat()} is not in {year}'s "
+                                                "arrangement.")]})
+        return {"year": year, "notice": notice.strip() or view["notice"],
+                "holidays": [{"start": d["day"], "end": None, "name": d["name"] or HOLIDAY_NAME}
+                             for d in days if not d["workday"]],
+                "workdays": [{"date": d["day"], "name": d["name"]} for d in days if d["workday"]]}
+
+    def _store_year(self, actor: Actor, year: int, values: dict[str, Any], action: str,
+                    **detail: Any) -> dict[str, Any]:
+        """Write ``year``'s checked arrangement in place of what was loaded, audited."""
         days = _days(year, values["holidays"], values["workdays"])
         with self.store.transaction() as session:
             session.execute(delete(CalendarDay).where(CalendarDay.year == year))
@@ -200,7 +297,7 @@ class CalendarService:
             session.flush()
             session.add_all(CalendarDay(day=day, year=year, workday=on, name=name)
                             for day, (on, name) in sorted(days.items()))
-            audit.record(session, actor, "calendar.load", "calendar", str(year),
+            audit.record(session, actor, action, "calendar", str(year), **detail,
                          notice=values["notice"],
                          holidays=sorted(d.isoformat() for d, (on, _) in days.items() if not on),
                          workdays=sorted(d.isoformat() for d, (on, _) in days.items() if on))

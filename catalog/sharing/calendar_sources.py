@@ -63,6 +63,16 @@ def package_year(source: str, year: int) -> Mapping[date, bool]:
             != _weekday(day)}
 
 
+def package_day_name(day: date) -> str:
+    """The Chinese name of the holiday ``day`` belongs to, as the primary package knows it
+    ("" for a make-up working day or a day it does not name)."""
+    if day.year not in package_years(PRIMARY):
+        return ""
+    _, name = chinese_calendar.get_holiday_detail(day)
+    found = next((h for h in chinese_calendar.Holiday if h.value == name), None)
+    return str(found.chinese) if found is not None else ""
+
+
 def package_workday(day: date) -> bool | None:
     """The first package covering ``day``'s year decides; None when none does."""
     for source in PACKAGES:

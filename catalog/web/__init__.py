@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
+    import catalog.web.admin_pages  # noqa: F401  (its views register on pages.bp)
     from catalog.web import export, imports_page, pages
 
     app.before_request(imports_page.allow_upload)  # before the pages' CSRF check reads a form

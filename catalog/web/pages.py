@@ -86,6 +86,7 @@ def _check_csrf() -> None:
 @bp.app_context_processor
 def _template_context() -> dict[str, Any]:
     return {**template_helpers(), "actor": _actor_for_page(), "csrf_token": csrf_token,
+            "may": policy.may,
             "notices": _pop_notices, "shown_state": shown_state, "states": STATES,
             "is_link": is_link}
 

@@ -192,6 +192,19 @@ def _calendar_year(loaded: bool, put: bool = False) -> sharing_matrix.Prepare:
     return prepare
 
 
+def _add_calendar_day(_role: str, _target: dict[str, Any]) -> dict[str, Any]:
+    return {"json": {"day": "2027-01-01", "kind": "holiday", "name": "元旦",
+                     "notice": CALENDAR_2027["notice"]}}
+
+
+def _calendar_day_loaded(api_world: ApiWorld, _role: str) -> tuple[str, dict[str, Any]]:
+    """2027 loaded with two holidays: one of them may be taken out."""
+    api_world.services.calendar.load_year(SYSTEM, 2027, {
+        **CALENDAR_2027, "holidays": [*CALENDAR_2027["holidays"],
+                                      {"start": "2027-01-04", "name": "测试假日"}]})
+    return "/api/admin/calendar/days/remove", {"json": {"day": "2027-01-04"}}
+
+
 @dataclass(frozen=True)
 class Row:
     method: str
@@ -289,6 +302,11 @@ MATRIX: tuple[Row, ...] = (
     Row("PUT", CALENDAR_YEAR, only(200, "admin"), prepare=_calendar_year(False, put=True)),
     Row("DELETE", CALENDAR_YEAR, only(200, "admin"), prepare=_calendar_year(True),
         note="a loaded year, dropped"),
+    Row("POST", "/api/admin/calendar/days", only(200, "admin"),
+        payload=_add_calendar_day,
+        note="one day added to a year not loaded yet"),
+    Row("POST", "/api/admin/calendar/days/remove", only(200, "admin"),
+        prepare=_calendar_day_loaded, note="one day of a loaded year taken out"),
     # import jobs (issue 9 §4): the department's, reviewers' and administrators' to read
     Row("GET", "/api/imports", expect(200, anonymous=401)),
     Row("POST", "/api/imports", only(202, "steward", "steward_other", "admin"), payload=_import),

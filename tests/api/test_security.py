@@ -360,12 +360,16 @@ def test_pages_have_no_inline_script_or_style(api_world: ApiWorld) -> None:
     pages = {"/", "/login", "/datasets", "/search", "/search?q=人口&sort=title", "/review",
              "/datasets/new", f"/datasets/{api_world.published}",
              f"/datasets/{api_world.draft}/edit", "/no-such-page", "/imports",
-             f"/imports/{job['id']}"}
+             f"/imports/{job['id']}", "/admin/users", "/admin/users/steward",
+             "/admin/departments", "/admin/calendar", "/admin/calendar/2026",
+             "/admin/calendar/2027", "/admin/publishers"}
     web_rules = {r.rule for r in api_world.app.url_map.iter_rules()
                  if r.endpoint.startswith("pages.") and "GET" in (r.methods or ())}
     assert web_rules == {"/", "/login", "/datasets", "/search", "/review", "/datasets/new",
                          "/datasets/<dataset_id>", "/datasets/<dataset_id>/edit", "/imports",
-                         "/imports/<int:job_id>"}
+                         "/imports/<int:job_id>", "/admin/users", "/admin/users/<username>",
+                         "/admin/departments", "/admin/calendar", "/admin/calendar/<year>",
+                         "/admin/publishers"}
     for path in pages:
         html = browser.get(path).get_data(as_text=True)
         for pattern in INLINE:

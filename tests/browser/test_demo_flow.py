@@ -115,8 +115,16 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 # -- the browser --------------------------------------------------------------------------------
 
 
+_LAUNCHED: list[Any] = []  # the one browser of this process (Playwright's sync API runs once)
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
+    """Headless Chromium. Other test modules import this fixture, which makes pytest set it up
+    once per module that names it: the first launches the browser, the others share it."""
+    if _LAUNCHED:
+        yield _LAUNCHED[-1]
+        return
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -128,9 +136,11 @@ def chromium() -> Iterator[Any]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, headless=True,
                                              args=CHROMIUM_FLAGS)
+        _LAUNCHED.append(browser)
         try:
             yield browser
         finally:
+            _LAUNCHED.remove(browser)
             browser.close()
 
 
