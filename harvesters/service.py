@@ -520,7 +520,8 @@ def _iso(moment: Any) -> str | None:
 
 def _job_brief(job: HarvestJob) -> dict[str, Any]:
     return {"id": job.id, "status": job.status, "dry_run": job.dry_run,
-            "created_at": iso_utc(job.created_at), "started_at": _iso(job.started_at),
+            "requested_by": job.requested_by, "created_at": iso_utc(job.created_at),
+            "started_at": _iso(job.started_at),
             "finished_at": _iso(job.finished_at), "counts": dict(job.counts or {}),
             "listing_complete": job.listing_complete, "error": job.error}
 

@@ -7,6 +7,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from catalog.web import export, imports_page, pages
+    from catalog.web import harvest_pages as _harvest  # noqa: F401 (its views, on pages.bp)
 
     app.before_request(imports_page.allow_upload)  # before the pages' CSRF check reads a form
     app.register_blueprint(pages.bp)
