@@ -383,3 +383,36 @@ def test_the_source_list_pages_without_a_query_a_source(app: Flask, world: World
     assert "排队中" in first
     with world.services.store.reading() as session:
         assert len(list(session.scalars(select(HarvestJob)))) == 11
+
+
+def test_a_new_file_for_a_spreadsheet_source_needs_approval_again(app: Flask, world: World,
+                                                                  browser_as) -> None:
+    steward = browser_as("steward")
+    first = {"file": (io.BytesIO(csv_file(titles(2))), "第一版.csv")}
+    source_id = source_id_of(register(steward, type="spreadsheet", files=first, config=""))
+    world.services.harvest.review_source(world.reviewer, source_id, "approve")
+    page = f"/harvest/sources/{source_id}"
+    form = text(steward.get(f"{page}/edit"))
+    assert "第一版.csv" in form and 'id="f-url" name="url" inputmode="url" autocomplete="url" ' \
+        'maxlength="1000" value=""' in form          # an upload's reference is not an address
+    replaced = steward.client.post(f"{page}/edit", data={
+        "type": "spreadsheet", "url": "", "name": "司法厅目录", "schedule": "manual",
+        "config": "", "file": (io.BytesIO(csv_file(titles(3, "全市第"))), "第二版.csv"),
+        "csrf_token": steward.token(f"{page}/edit")}, content_type="multipart/form-data")
+    assert replaced.status_code == 302, text(replaced)
+    shown = text(steward.get(page))
+    assert "第二版.csv" in shown and "待审批" in shown and "需重新审批" in shown
+
+
+def test_the_provenance_links_only_for_who_may_see_the_source(app: Flask, world: World,
+                                                              browser_as, site: Site) -> None:
+    source_id = source_id_of(register(browser_as("steward"),
+                                      url=FakeCkan(site, full_packages()[:1]).url))
+    world.services.harvest.review_source(world.reviewer, source_id, "approve")
+    job = world.services.harvest.run(world.steward, source_id, sleep=lambda _s: None)["job"]
+    dataset = next(iter(datasets(world).values()))
+    other = text(browser_as("staff").get(f"/datasets/{dataset.id}"))   # another department
+    assert "采集来源" in other
+    assert f"/harvest/sources/{source_id}" not in other and f"/harvest/jobs/{job}" not in other
+    own = text(browser_as("staff_own").get(f"/datasets/{dataset.id}"))
+    assert f'href="/harvest/sources/{source_id}"' in own and f'href="/harvest/jobs/{job}"' in own
