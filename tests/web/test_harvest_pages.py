@@ -169,7 +169,7 @@ def test_bad_input_shows_the_form_again_and_stores_nothing(app: Flask, world: Wo
                                                            browser_as, site: Site) -> None:
     steward = browser_as("steward")
     ckan = FakeCkan(site, [])
-    cases = [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         ({}, "url", "请填写数据源地址或上传目录表文件"),
         ({"url": "ftp://example.gov.cn/x"}, "url", "http(s)"),
         ({"url": ckan.url, "config": "{not json"}, "config", "配置应为 JSON 对象"),
