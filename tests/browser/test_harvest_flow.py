@@ -23,6 +23,7 @@ from werkzeug.serving import make_server
 from catalog.app import create_app
 from catalog.services import Services
 from catalog.store import Store
+from harvesters import jobs
 from harvesters.worker import Worker
 from tests.browser.test_demo_flow import ACTION_TIMEOUT_MS, Shots, chromium  # noqa: F401
 from tests.conftest import make_settings
@@ -130,6 +131,18 @@ def harvested_source(mulu: Mulu, portal: Site, name: str) -> tuple[int, int]:
     return view.id, report["job"]
 
 
+def running_job(mulu: Mulu, portal: Site) -> int:
+    """A job a worker is running: 40 of the 160 records its source lists done so far."""
+    harvest, world, store = mulu.services.harvest, mulu.world, mulu.services.store
+    view = harvest.add_source(world.steward, {"type": "dcat", "url": portal.url("/big.rdf"),
+                                              "name": "运行中的数据源"})
+    harvest.review_source(world.reviewer, view.id, "approve", "ok")
+    job_id = jobs.create(store, view.id, status="running", requested_by="steward")
+    with store.transaction() as session:
+        jobs.beat(session, job_id, {"created": 38, "failed": 2}, summary={"expected": 160})
+    return job_id
+
+
 # -- the tests ----------------------------------------------------------------------------------
 
 
@@ -215,18 +228,23 @@ def test_harvest_pages_fit_375_px(narrow: Any, mulu: Mulu, portal: Site,
 
     source_id, job_id = harvested_source(mulu, portal, "窄屏检查用数据源")
     item = mulu.services.harvest.items(mulu.world.admin, job_id)["items"][0]["id"]
+    running = running_job(mulu, portal)
     shots: Shots = request.node.shots
     login(narrow, "steward")
     for name, path in (("sources", "/harvest"), ("register", "/harvest/new"),
                        ("source", f"/harvest/sources/{source_id}"),
                        ("edit", f"/harvest/sources/{source_id}/edit"),
                        ("job", f"/harvest/jobs/{job_id}"),
-                       ("item", f"/harvest/jobs/{job_id}/items/{item}")):
+                       ("item", f"/harvest/jobs/{job_id}/items/{item}"),
+                       ("running-job", f"/harvest/jobs/{running}")):
         narrow.goto(path)
         expect(narrow.locator("main h1")).to_be_visible()
         width = narrow.evaluate("document.documentElement.scrollWidth")
         shots.take(f"375-{name}")
         assert width <= NARROW, (path, width)
+    expect(narrow.locator(".harvest-progress")).to_contain_text("已处理 40 / 160 条记录")
+    expect(narrow.locator(".harvest-progress progress")).to_have_attribute("value", "25")
+    expect(narrow.locator('meta[http-equiv="refresh"]')).to_have_count(1)
     # the form again with messages, at 375 px too
     narrow.goto("/harvest/new")
     narrow.get_by_role("button", name="登记", exact=True).click()
