@@ -5,8 +5,8 @@ problems and a raw payload; every page at 375 px without overflow; the pages in 
 
 Mulu runs in this process on a free port (a fresh SQLite store, the test world's users); the
 queued job is run by ``Worker.run_once`` after the click, as ``mulu worker`` would. Headless
-Debian Chromium through Playwright's ``executable_path`` (``tests/browser/test_demo_flow``'s
-fixture); screenshots in ``artifacts/browser/``.
+Debian Chromium through Playwright's ``executable_path`` (the session fixture of
+``tests/browser/conftest.py``, shared with the demo flow); screenshots in ``artifacts/browser/``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from catalog.services import Services
 from catalog.store import Store
 from harvesters import jobs
 from harvesters.worker import Worker
-from tests.browser.test_demo_flow import ACTION_TIMEOUT_MS, Shots, chromium  # noqa: F401
+from tests.browser.test_demo_flow import ACTION_TIMEOUT_MS, Shots
 from tests.conftest import make_settings
 from tests.factories import World, build_world
 from tests.harvesters.conftest import FAST, LOCAL_SOURCES
@@ -94,12 +94,12 @@ def _tab(browser: Any, mulu: Mulu, request: pytest.FixtureRequest, width: int) -
 
 
 @pytest.fixture
-def page(chromium: Any, mulu: Mulu, request: pytest.FixtureRequest) -> Iterator[Any]:  # noqa: F811
+def page(chromium: Any, mulu: Mulu, request: pytest.FixtureRequest) -> Iterator[Any]:
     yield from _tab(chromium, mulu, request, 1280)
 
 
 @pytest.fixture
-def narrow(chromium: Any, mulu: Mulu, request: pytest.FixtureRequest) -> Iterator[Any]:  # noqa: F811
+def narrow(chromium: Any, mulu: Mulu, request: pytest.FixtureRequest) -> Iterator[Any]:
     yield from _tab(chromium, mulu, request, NARROW)
 
 
