@@ -8,7 +8,8 @@ otherwise a spinner with the count and the rate. Nothing is drawn when stderr is
 from __future__ import annotations
 
 import time
-from typing import TextIO
+from dataclasses import asdict, dataclass
+from typing import Any, TextIO
 
 from harvesters.base import OUTCOMES
 
@@ -39,15 +40,40 @@ class Progress:
             self.stream.flush()
 
 
-def line(counts: dict[str, int], expected: int | None, elapsed: float, now: float = 0.0) -> str:
-    done = sum(counts.get(name, 0) for name in OUTCOMES if name != "withdrawn")
+@dataclass(frozen=True)
+class Estimate:
+    """How far a job is: records done, of how many the source said it lists, the rate and the
+    time left (the terminal's bar and the job's report and page alike)."""
+
+    done: int
+    expected: int | None
+    percent: int | None
+    rate: float            # records a second
+    seconds_left: float | None
+    elapsed_seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def estimate(counts: dict[str, int], expected: int | None, elapsed: float) -> Estimate:
+    done = sum(int(counts.get(name, 0)) for name in OUTCOMES if name != "withdrawn")
     rate = done / max(elapsed, 1e-6)
+    if not expected:
+        return Estimate(done, None, None, rate, None, elapsed)
+    share = min(done / expected, 1.0)
+    left = (expected - done) / rate if rate > 0 and done < expected else 0.0
+    return Estimate(done, expected, int(share * 100), rate, left, elapsed)
+
+
+def line(counts: dict[str, int], expected: int | None, elapsed: float, now: float = 0.0) -> str:
+    shown = estimate(counts, expected, elapsed)
     parts = " ".join(f"{name[:3]} {counts.get(name, 0)}" for name in OUTCOMES)
-    if expected:
-        share = min(done / expected, 1.0)
+    if shown.expected:
+        share = min(shown.done / shown.expected, 1.0)
         filled = round(share * WIDTH)
-        left = (expected - done) / rate if rate > 0 and done < expected else 0.0
-        return (f"采集中 / harvesting [{'#' * filled}{'.' * (WIDTH - filled)}] {done}/{expected} "
-                f"{share:.0%} ({rate:,.0f}/s, ~{left:,.0f} s left)  {parts}")
+        return (f"采集中 / harvesting [{'#' * filled}{'.' * (WIDTH - filled)}] "
+                f"{shown.done}/{shown.expected} {share:.0%} ({shown.rate:,.0f}/s, "
+                f"~{shown.seconds_left or 0.0:,.0f} s left)  {parts}")
     spinner = "|/-\\"[int(now * 8) % 4]
-    return f"{spinner} 采集中 / harvesting: {done} records ({rate:,.0f}/s)  {parts}"
+    return f"{spinner} 采集中 / harvesting: {shown.done} records ({shown.rate:,.0f}/s)  {parts}"

@@ -47,4 +47,5 @@ def _entry(actor: Actor, provenance: HarvestProvenance, source: HarvestSource,
         "primary": provenance.is_primary, "listed": not provenance.gone,
         "first_seen_at": iso_utc(provenance.first_seen_at),
         "last_seen_at": iso_utc(provenance.last_seen_at),
+        "last_seen_job": provenance.last_seen_job if shown else None,
     }

@@ -4,15 +4,17 @@ type (with examples), unknown providers; as a dict for the API and as text for t
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.datasets import iso_utc
-from catalog.db import HarvestItem, HarvestJob, HarvestSource
-from harvesters import uploads
+from catalog.db import HarvestItem, HarvestJob, HarvestSource, utcnow
+from harvesters import jobs, uploads
 from harvesters.base import OUTCOMES, REFUSED, SourceSpec, Tally
+from harvesters.progress import estimate
 
 EXAMPLES_PER_TYPE = 5
 
@@ -76,7 +78,21 @@ def build(session: Session, job_id: int, *, examples: int = EXAMPLES_PER_TYPE) -
         "errors": grouped,
         "unknown_providers": summary.get("unknown_providers", {}),
         "error": job.error,
+        "progress": progress_of(job, summary.get("expected")),
     }
+
+
+def progress_of(job: HarvestJob, expected: Any, now: datetime | None = None) -> dict[str, Any]:
+    """How far the job is (records done of those the source said it lists, the rate, the time
+    left), as of its last heartbeat while it runs."""
+    if job.started_at is None:
+        return estimate({}, None, 0.0).as_dict()
+    started = jobs._aware(job.started_at)
+    end = jobs._aware(job.finished_at or job.heartbeat_at or now or utcnow())
+    counts = {str(k): int(v) for k, v in (job.counts or {}).items()}
+    shown = estimate(counts, int(expected) if expected else None,
+                     max((end - started).total_seconds(), 0.0))
+    return shown.as_dict()
 
 
 def render(report: dict[str, Any]) -> str:

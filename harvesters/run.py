@@ -84,6 +84,7 @@ class JobRun:
         self._unchanged: list[int] = []
         self._pending: list[Pending] = []
         self._flushing = False
+        self._expected: int | None = None   # how many records the source says it lists
         self._load()
 
     # -- setup ------------------------------------------------------------------------------
@@ -169,6 +170,7 @@ class JobRun:
             status = "succeeded"
         summary = report.summary_of(self.tally, self.normalizer.unknown_providers, self.spec,
                                     self.dry_run)
+        summary["expected"] = self._expected
         if stopped:
             summary["abandoned"] = stopped
         jobs.finish(self.store, self.job_id, status=status, complete=complete,
@@ -277,6 +279,7 @@ class JobRun:
                   stored.dataset_id if keep_id else None)
 
     def progress(self, expected: int | None = None) -> None:
+        self._expected = expected   # kept on the job at the next heartbeat (its page shows it)
         if self._progress is not None:
             self._progress(dict(self.tally.counts), expected)
 
@@ -316,7 +319,8 @@ class JobRun:
                 session.execute(update(HarvestProvenance)
                                 .where(HarvestProvenance.id.in_(self._unchanged))
                                 .values(last_seen_job=self.job_id, last_seen_at=utcnow()))
-            jobs.beat(session, self.job_id, self.tally.counts)
+            jobs.beat(session, self.job_id, self.tally.counts,
+                      summary={"expected": self._expected})
             session.commit()
         finally:
             self._flushing = False

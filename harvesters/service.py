@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from catalog.messages import invalid_from_marshmallow
 from catalog.spreadsheet.budget import Budget
 from catalog.store import Store
 from catalog.visibility import department_work, working_copies_seen
-from harvesters import errors, jobs, provenance, report, uploads
+from harvesters import errors, jobs, provenance, report, rights, uploads
 from harvesters.addresses import AddressGuard
 from harvesters.registry import HARVESTERS
 from harvesters.run import JobRun, Progress
@@ -54,9 +54,27 @@ class SourceView:
     next_run_at: str | None
     created_at: str
     last_job: dict[str, Any] | None
+    # what the rules of harvesters.rights look at; not part of the API's view
+    department_id: int = field(default=0, repr=False)
+    created_by_id: int | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("department_id", "created_by_id")}
+
+    def actions(self, actor: Actor) -> rights.SourceActions:
+        """What ``actor`` may do with this source now (the rules the service enforces)."""
+        return rights.actions_for(actor, self.state, self.department_id, self.created_by_id)
+
+
+@dataclass
+class SourcePage:
+    """One page of the sources an actor may see, newest last (by id)."""
+
+    items: list[SourceView]
+    total: int
+    page: int
+    page_size: int
 
 
 def _not_found() -> NotFound:
@@ -182,7 +200,7 @@ class HarvestService:
             if "config" in changes:
                 _check_organizations(session, changes["config"])
             wanted = {**changes, "url": url}
-            changed = [name for name in ("type", "url", "name", "schedule", "config")
+            changed: list[str] = [name for name in ("type", "url", "name", "schedule", "config")
                        if name in wanted and wanted[name] != getattr(source, name)]
             file_name = upload.display_name if upload is not None else (
                 source.file_name if url == source.url else "")
@@ -230,7 +248,7 @@ class HarvestService:
                     source.next_run_at = _next_run(session, source)
                 cancelled: list[int] = []
             else:
-                if source.state not in ("approved", "pending"):
+                if source.state not in rights.DISABLEABLE:
                     raise Conflict(Message(f"数据源当前状态为 {source.state}，不能停用。",
                                            f"The source is {source.state}; it cannot be "
                                            "disabled."))
@@ -282,10 +300,18 @@ class HarvestService:
             return self._view(session, source)
 
     def list_sources(self, actor: Actor) -> list[SourceView]:
+        """Every source the actor may see (the API and the CLI; the pages use ``page_sources``)."""
         with self.store.reading() as session:
-            query = select(HarvestSource).where(
-                department_work(actor, HarvestSource.department_id)).order_by(HarvestSource.id)
-            return [self._view(session, s) for s in session.scalars(query)]
+            return _views(session, list(session.scalars(_visible_sources(actor))))
+
+    def page_sources(self, actor: Actor, *, page: int = 1, page_size: int = 20) -> SourcePage:
+        """One page of the sources the actor may see, each with its department and last job
+        (three queries whatever the page's length)."""
+        query = _visible_sources(actor)
+        with self.store.reading() as session:
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = list(session.scalars(query.offset((page - 1) * page_size).limit(page_size)))
+            return SourcePage(_views(session, rows), total, page, page_size)
 
     def get_source(self, actor: Actor, source_id: int) -> SourceView:
         with self.store.reading() as session:
@@ -335,7 +361,7 @@ class HarvestService:
             if source.state == "disabled":
                 raise Conflict(Message("数据源已停用，不能运行。",
                                        "The source is disabled; it does not run."))
-            if source.state != "approved":
+            if source.state not in rights.RUNNABLE:
                 raise Conflict(Message("数据源尚未通过审批，不能运行。",
                                        "The source is not approved; it cannot run yet."))
         return jobs.create(self.store, source_id, status=status, requested_by=actor.username,
@@ -361,8 +387,10 @@ class HarvestService:
             return report.build(session, job_id)
 
     def items(self, actor: Actor, job_id: int, *, outcome: str | None = None,
-              error_type: str | None = None, page: int = 1,
+              error_type: str | None = None, item_id: int | None = None, page: int = 1,
               page_size: int = 50) -> dict[str, Any]:
+        """The job's outcome rows (``item_id``: that one only), each through the visibility
+        rule of the dataset it became (``_item``)."""
         with self.store.reading() as session:
             job = session.get(HarvestJob, job_id)
             if job is None:
@@ -373,6 +401,8 @@ class HarvestService:
                 query = query.where(HarvestItem.outcome == outcome)
             if error_type:
                 query = query.where(HarvestItem.error_type == error_type)
+            if item_id is not None:
+                query = query.where(HarvestItem.id == item_id)
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             rows = list(session.scalars(query.order_by(HarvestItem.id)
                                         .offset((page - 1) * page_size).limit(page_size)))
@@ -391,16 +421,37 @@ class HarvestService:
 
     @staticmethod
     def _view(session: Any, source: HarvestSource) -> SourceView:
-        department = session.get_one(Department, source.department_id)
-        last = session.scalar(select(HarvestJob).where(HarvestJob.source_id == source.id)
-                              .order_by(HarvestJob.id.desc()).limit(1))
-        return SourceView(
+        return _views(session, [source])[0]
+
+
+def _visible_sources(actor: Actor) -> Any:
+    """The sources the actor may see (``may_see_source`` as SQL), by id."""
+    return select(HarvestSource).where(department_work(actor, HarvestSource.department_id)) \
+        .order_by(HarvestSource.id)
+
+
+def _views(session: Any, sources: list[HarvestSource]) -> list[SourceView]:
+    """The sources' views: their departments and last jobs read in one query each."""
+    if not sources:
+        return []
+    departments = {d.id: d for d in session.scalars(select(Department).where(
+        Department.id.in_({s.department_id for s in sources})))}
+    newest = select(func.max(HarvestJob.id)).where(
+        HarvestJob.source_id.in_([s.id for s in sources])).group_by(HarvestJob.source_id)
+    last = {j.source_id: j for j in session.scalars(select(HarvestJob).where(
+        HarvestJob.id.in_(newest.scalar_subquery())))}
+    views = []
+    for source in sources:
+        department = departments[source.department_id]
+        job = last.get(source.id)
+        views.append(SourceView(
             source.id, source.name, source.type, uploads.display_url(source.url),
             source.file_name or _local_name(source.url), department.code, department.name,
             source.schedule, source.state, dict(source.config), source.created_by_name,
             source.approved_by_name, _iso(source.approved_at), source.review_note,
             _iso(source.next_run_at), iso_utc(source.created_at),
-            _job_brief(last) if last else None)
+            _job_brief(job) if job else None, source.department_id, source.created_by))
+    return views
 
 
 def _load(schema: Schema, data: Any) -> dict[str, Any]:
@@ -453,7 +504,8 @@ def _iso(moment: Any) -> str | None:
 
 def _job_brief(job: HarvestJob) -> dict[str, Any]:
     return {"id": job.id, "status": job.status, "dry_run": job.dry_run,
-            "created_at": iso_utc(job.created_at), "started_at": _iso(job.started_at),
+            "requested_by": job.requested_by, "created_at": iso_utc(job.created_at),
+            "started_at": _iso(job.started_at),
             "finished_at": _iso(job.finished_at), "counts": dict(job.counts or {}),
             "listing_complete": job.listing_complete, "error": job.error}
 

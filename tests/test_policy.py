@@ -54,6 +54,8 @@ NO_CONTENT = {
     "/api/datasets/template.xlsx": "the empty template",
     "/login": "the sign-in form",
     "/datasets/new": "the empty registration form",
+    "/harvest/new": "the empty source form",
+    "/harvest/sources/<int:source_id>/edit": "a source's settings (department work)",
     "/static/<path:filename>": "style sheets and scripts",
     "/admin/users": "accounts (administrators only)",
     "/admin/users/<username>": "an account (administrators only)",
@@ -88,6 +90,10 @@ CONTENT_ROUTES = {
     "/api/completion": "/api/completion",
     "/api/organizations": "/api/organizations",
     "/admin/publishers": "/admin/publishers",
+    "/harvest": "/harvest",
+    "/harvest/sources/<int:source_id>": "/harvest/sources/{source}",
+    "/harvest/jobs/<int:job_id>": "/harvest/jobs/{harvest_job}",
+    "/harvest/jobs/<int:job_id>/items/<int:item_id>": "/harvest/jobs/{harvest_job}/items/{item}",
     "/api/sharing-requests": "/api/sharing-requests?page_size=100",
     "/api/sharing-requests/<request_id>": "/api/sharing-requests/{request}",
     "/api/grants": "/api/grants",
@@ -244,6 +250,8 @@ def _build(store: Store, tmp_path: Path) -> Leaks:
     services.harvest.review_source(checker, source.id, "approve", "ok")
     report = services.harvest.run(w.admin, source.id, sleep=lambda _s: None)
     ids["source"], ids["harvest_job"] = source.id, report["job"]
+    items = services.harvest.items(SYSTEM, report["job"])["items"]
+    ids["item"] = [i["id"] for i in items if i["kind"] == "record"][-1]   # the secret row
     job = services.imports.start(author, io.BytesIO(csv_file(
         [sheet_row(f"{TITLE}LKIM{tag}人口信息", level=label)
          for tag, label in (("PUB", "公开"), ("INT", "内部"), ("SEC", "秘密"))])), "目录.csv")

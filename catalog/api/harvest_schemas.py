@@ -126,6 +126,10 @@ class ReportSchema(Schema):
     errors = fields.Dict(metadata={"description": "problems grouped by error type, with examples"})
     unknown_providers = fields.Dict(keys=fields.String(), values=fields.Integer())
     error = fields.String()
+    progress = fields.Dict(metadata={
+        "description": "records done, expected (what the source says it lists, or null), "
+                       "percent, rate (records/s), seconds_left, elapsed_seconds — as of the "
+                       "job's last heartbeat while it runs"})
 
 
 class ProvenanceSchema(Schema):
@@ -142,6 +146,8 @@ class ProvenanceSchema(Schema):
                                                      "complete listing (withdrawn)"})
     first_seen_at = fields.String()
     last_seen_at = fields.String()
+    last_seen_job = fields.Integer(allow_none=True, metadata={
+        "description": "the job that last saw the record; null unless you may see the source"})
 
 
 class ItemQuerySchema(PagedQuerySchema):

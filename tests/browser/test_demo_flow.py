@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -20,38 +19,18 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "browser"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"]
 STARTUP_SECONDS = 60
 ACTION_TIMEOUT_MS = 10_000
 
 TITLE = "全省居民户籍迁移登记信息"
 USERS = {"steward": "mulu-steward-2026", "reviewer": "mulu-review-2026",
          "staff": "mulu-staff-2026"}
-
-
-def _unavailable(reason: str) -> NoReturn:
-    """Skip on a developer machine; under CI a missing browser is a broken setup."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: browser tests must run)", pytrace=False)
-    pytest.skip(reason)
-
-
-def _chromium_path() -> str | None:
-    chosen = os.environ.get("MULU_CHROMIUM")
-    candidates = [chosen] if chosen else ["/usr/bin/chromium", shutil.which("chromium"),
-                                          shutil.which("chromium-browser")]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
 
 
 # -- the server ---------------------------------------------------------------------------------
@@ -113,35 +92,6 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 # -- the browser --------------------------------------------------------------------------------
-
-
-_LAUNCHED: list[Any] = []  # the one browser of this process (Playwright's sync API runs once)
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """Headless Chromium. Other test modules import this fixture, which makes pytest set it up
-    once per module that names it: the first launches the browser, the others share it."""
-    if _LAUNCHED:
-        yield _LAUNCHED[-1]
-        return
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e '.[test]')")
-    executable = _chromium_path()
-    if executable is None:
-        _unavailable(f"Chromium not found at {os.environ.get('MULU_CHROMIUM') or '/usr/bin/chromium'}"
-                     " (apt-get install chromium fonts-noto-cjk)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True,
-                                             args=CHROMIUM_FLAGS)
-        _LAUNCHED.append(browser)
-        try:
-            yield browser
-        finally:
-            _LAUNCHED.remove(browser)
-            browser.close()
 
 
 @pytest.fixture
