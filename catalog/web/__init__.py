@@ -6,7 +6,12 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from catalog.web import export, imports_page, pages
+    from catalog.web import (
+        export,
+        imports_page,
+        pages,
+        sharing_pages,  # noqa: F401 - registers its views on pages.bp
+    )
 
     app.before_request(imports_page.allow_upload)  # before the pages' CSRF check reads a form
     app.register_blueprint(pages.bp)

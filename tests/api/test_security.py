@@ -349,6 +349,18 @@ INLINE = (re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I), re.compile(r"<style
           re.compile(r"javascript:", re.I))
 
 
+def sharing_request(api_world: ApiWorld) -> str:
+    """A request of 省市场监管局 for the published dataset, approved by the provider and
+    granted: its page, the register and the inbox have rows to show."""
+    from tests.sharing.helpers import payload
+
+    sharing, w = api_world.services.sharing, api_world.world
+    filed = sharing.file(w.staff, payload(api_world.published))["id"]
+    sharing.decide(w.steward, filed, {"action": "approve"})
+    sharing.decide(w.reviewer, filed, {"action": "approve_target"})
+    return str(filed)
+
+
 def test_pages_have_no_inline_script_or_style(api_world: ApiWorld) -> None:
     """What the CSP forbids is not in any page: every web GET route as an administrator."""
     import io
@@ -360,12 +372,16 @@ def test_pages_have_no_inline_script_or_style(api_world: ApiWorld) -> None:
     pages = {"/", "/login", "/datasets", "/search", "/search?q=人口&sort=title", "/review",
              "/datasets/new", f"/datasets/{api_world.published}",
              f"/datasets/{api_world.draft}/edit", "/no-such-page", "/imports",
-             f"/imports/{job['id']}"}
+             f"/imports/{job['id']}", "/sharing/mine", "/sharing/to_review",
+             "/sharing/escalated", "/sharing/grants", "/inbox",
+             f"/sharing/requests/{sharing_request(api_world)}"}
     web_rules = {r.rule for r in api_world.app.url_map.iter_rules()
                  if r.endpoint.startswith("pages.") and "GET" in (r.methods or ())}
     assert web_rules == {"/", "/login", "/datasets", "/search", "/review", "/datasets/new",
                          "/datasets/<dataset_id>", "/datasets/<dataset_id>/edit", "/imports",
-                         "/imports/<int:job_id>"}
+                         "/imports/<int:job_id>", "/sharing", "/sharing/<any(mine, to_review, "
+                         "escalated):tab>", "/sharing/requests/<request_id>", "/sharing/grants",
+                         "/sharing/grants.csv", "/inbox"}
     for path in pages:
         html = browser.get(path).get_data(as_text=True)
         for pattern in INLINE:
