@@ -399,7 +399,8 @@ def dataset_request_share(dataset_id: str) -> Any:
     notify(message("flash.share_granted" if filed["state"] == "granted"
                    else "sharing.flash.disputed" if filed["kind"] == "dispute"
                    else "flash.share_requested"))
-    return redirect(url_for("pages.sharing_request", request_id=filed["id"]))
+    # a fragment of its own, or the browser keeps the form's (#share-form) on the new page
+    return redirect(url_for("pages.sharing_request", request_id=filed["id"]) + "#main")
 
 
 def _share_errors(errors: FieldErrors) -> FormErrors:

@@ -177,7 +177,7 @@ def test_form_files_a_conditional_request(browser_as, world: World, dataset: str
     response = staff.post(f"/datasets/{dataset}/sharing-requests", form())
     assert response.status_code == 302
     [filed] = world.services.sharing.list(world.staff, filter="mine")["items"]
-    assert response.headers["Location"] == f"/sharing/requests/{filed['id']}"  # its own page
+    assert response.headers["Location"] == f"/sharing/requests/{filed['id']}#main"  # its page
     assert filed["state"] == "pending_provider" and filed["deadline"] == "2026-03-02"
     assert filed["data_items"] == ["姓名", "公民身份号码"] and filed["period_start"] == "2026-02-10"
     assert "共享申请已提交" in text(staff.get(response.headers["Location"]))

@@ -333,7 +333,7 @@ def test_a_dataset_without_items_is_requested_whole_or_described(browser_as, wor
                             "needed": "各市县户籍业务办理量月度统计"},
                            form_page=f"/datasets/{dataset}")
     assert described.status_code == 302
-    request_id = described.headers["Location"].rsplit("/", 1)[-1]
+    request_id = described.headers["Location"].rsplit("/", 1)[-1].removesuffix("#main")
     world.services.sharing.decide(world.steward, request_id, {"action": "approve"})
     world.services.sharing.decide(world.reviewer, request_id, {"action": "approve_target"})
     page = text(staff.get(described.headers["Location"]))
@@ -391,7 +391,7 @@ def test_a_not_shared_dataset_is_disputed_with_governance(browser_as, world: Wor
     assert filed.status_code == 302
     shown = text(staff.get(filed.headers["Location"]))
     assert "异议已提交治理审核员" in shown and "异议审核中" in shown and "对不予共享的异议" in shown
-    request_id = filed.headers["Location"].rsplit("/", 1)[-1]
+    request_id = filed.headers["Location"].rsplit("/", 1)[-1].removesuffix("#main")
     reviewer = browser_as("reviewer")
     assert request_id in text(reviewer.get("/sharing/to_review"))
     assert decide(reviewer, world, request_id, "reject",
