@@ -18,7 +18,11 @@ from flask import Flask
 from sqlalchemy import event
 
 from catalog.app import create_app
+from catalog.sharing import machine
+from catalog.sharing.grants import GRANT_STATUSES
 from catalog.store import Store
+from catalog.web.i18n import UI
+from catalog.web.sharing_pages import TABS
 from tests.factories import JUSTICE, World, record
 from tests.sharing.helpers import Clock, add_user, freeze, payload, publish
 from tests.web.conftest import Browser
@@ -76,6 +80,18 @@ def section(page: str, marker: str) -> str:
 def plain(page: str) -> str:
     """The page's text without its tags."""
     return re.sub(r"<[^>]+>", "", page)
+
+
+def test_every_action_status_and_list_has_words() -> None:
+    for action in machine.ACTIONS:
+        for kind in ("btn", "help", "flash"):
+            assert f"sharing.{kind}.{action}" in UI, (kind, action)
+    for status in GRANT_STATUSES:
+        assert f"sharing.grant.status.{status}" in UI
+    for tab in TABS:
+        assert f"sharing.intro.{tab}" in UI and f"sharing.empty.{tab}" in UI
+    for role in ("provider", "reviewer"):
+        assert f"sharing.tab.to_review.{role}" in UI
 
 
 # -- the lists --------------------------------------------------------------------------------

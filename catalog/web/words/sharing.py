@@ -120,7 +120,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "sharing.grants.dataset_only": ("仅显示一个信息资源的授权。", "Grants of one dataset only."),
     "sharing.grants.show_all": ("显示全部", "Show all"),
     "sharing.grants.period": ("授权期限", "Period"),
-    "sharing.grants.ends": ("到期日", "Ends"),
     "sharing.grants.granted_by": ("批准人", "Granted by"),
     "sharing.grants.request": ("申请", "Request"),
     "sharing.grants.revoked": ("{who} 撤销：{reason}", "Revoked by {who}: {reason}"),
