@@ -328,6 +328,7 @@ class HistoryRow:
     items: list[str]
     target_system: str
     period: list[str | None]
+    request_id: str | None = None  # the request the entry belongs to (its page)
 
 
 def sharing_history(actor: Actor, dataset_id: str) -> list[HistoryRow] | None:
@@ -361,7 +362,7 @@ def history_rows(entries: list[dict[str, Any]]) -> list[HistoryRow]:
             to_state=detail.get("to"), department=requester.get(request_id),
             reason=detail.get("reason") or "", items=list(detail.get("items") or []),
             target_system=detail.get("target_system") or "",
-            period=list(detail.get("period") or [])))
+            period=list(detail.get("period") or []), request_id=request_id))
     return rows[::-1]
 
 

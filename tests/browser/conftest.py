@@ -7,6 +7,9 @@ from typing import Any
 
 import pytest
 
+# one demo server, one browser for every browser test module (see harness.py)
+from tests.browser.harness import chromium, demo_server, page, shots  # noqa: F401
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Generator[None, Any, None]:

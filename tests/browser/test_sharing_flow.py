@@ -1,11 +1,10 @@
-# ruff: noqa: F811 - the fixtures imported from test_demo_flow are the tests' parameters
 """Sharing in a real browser (issue 11): staff files a request, the provider's steward approves
 it with narrowed items, the governance reviewer approves the target, the grant shows in the
 register and in the staff's inbox; a rejection with its reason and an appeal; every sharing page
 at 375 px; one flow in English.
 
-The demo server and headless Debian Chromium come from ``test_demo_flow`` (``mulu demo`` on a
-free port; ``/usr/bin/chromium`` through ``executable_path``). Demo users: ``staff`` of
+The demo server and headless Debian Chromium come from ``harness.py`` (``mulu demo`` on a
+free port; ``/usr/bin/chromium`` through ``executable_path``), shared with ``test_demo_flow``. Demo users: ``staff`` of
 省市场监管局, ``steward`` of 省公安厅 (the provider), ``reviewer`` (province governance). Each
 test files its own requests (its own receiving system), so the tests need no order. Every step
 leaves a screenshot in ``artifacts/browser/``.
@@ -16,15 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.browser.test_demo_flow import (  # noqa: F401 - fixtures, re-used
-    Shots,
-    chromium,
-    demo_server,
-    login,
-    logout,
-    page,
-    shots,
-)
+from tests.browser.harness import Shots, login, logout
 
 HOUSEHOLDS = "全省户籍信息"        # 省公安厅, 有条件共享, 姓名、公民身份号码、性别、民族 …
 RESIDENCE = "居住证受理信息"       # 省公安厅, 有条件共享

@@ -177,6 +177,9 @@ def test_request_page_shows_the_request_and_only_the_forms_of_the_viewer(
     forms = set(re.findall(r'id="form-(\w+)"', steward))
     assert forms == {"approve", "narrow", "reject"}
     assert set(re.findall(r'id="form-(\w+)"', text(browser_as("staff").get(url)))) == {"withdraw"}
+    # the dataset page's history links the request: its page holds the provider's forms
+    dataset_page = text(browser_as("steward").get(f"/datasets/{dataset}"))
+    assert f'href="/sharing/requests/{filed}" class="request-link">查看申请' in dataset_page
     reviewer = text(browser_as("reviewer").get(url))
     assert set(re.findall(r'id="form-(\w+)"', reviewer)) == set()
     assert "您对此申请暂无可办理的事项" in reviewer
