@@ -220,7 +220,8 @@ class SharingRequest(Base):
     requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     purpose: Mapped[str] = mapped_column(Text)
     legal_duty: Mapped[str] = mapped_column(Text)
-    data_items: Mapped[list[Any]] = mapped_column(JSON)
+    data_items: Mapped[list[Any]] = mapped_column(JSON)  # empty: the whole resource
+    needed: Mapped[str] = mapped_column(Text, default="")  # no 信息项: what is needed, in words
     target_system: Mapped[str] = mapped_column(String(200))
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
@@ -252,7 +253,8 @@ class SharingGrant(Base):
     provider_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     target_system: Mapped[str] = mapped_column(String(200))
-    data_items: Mapped[list[Any]] = mapped_column(JSON)
+    data_items: Mapped[list[Any]] = mapped_column(JSON)  # empty: the whole resource
+    needed: Mapped[str] = mapped_column(Text, default="")  # no 信息项: what is needed, in words
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     granted_by: Mapped[str] = mapped_column(String(64))

@@ -8,7 +8,7 @@ from catalog.api.paging import PagedQuerySchema, PageSchema, StrictSchema
 from catalog.schemas import Text
 from catalog.sharing.grants import GRANT_STATUSES
 from catalog.sharing.machine import ACTIONS, STATES
-from catalog.sharing.queries import FILTERS
+from catalog.sharing.queries import FILTERS, SORTS
 
 
 class RequestQuerySchema(PagedQuerySchema):
@@ -16,6 +16,8 @@ class RequestQuerySchema(PagedQuerySchema):
                            metadata={"description": "mine | to_review | escalated"})
     state = fields.String(validate=validate.OneOf(STATES))
     dataset = Text(validate=validate.Length(max=36))
+    sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS),
+                         metadata={"description": "newest first, or the nearest deadline first"})
 
 
 class GrantQuerySchema(StrictSchema):
@@ -31,6 +33,7 @@ class GrantQuerySchema(StrictSchema):
 class InboxQuerySchema(StrictSchema):
     unread = fields.Boolean(load_default=False)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
 
 
 class DepartmentRefSchema(Schema):
@@ -55,6 +58,7 @@ class GrantOutSchema(Schema):
     department = fields.Nested(DepartmentRefSchema)
     target_system = fields.String()
     data_items = fields.List(fields.String())
+    needed = fields.String()
     period_start = fields.String()
     period_end = fields.String()
     granted_by = fields.String()
@@ -78,6 +82,7 @@ class RequestOutSchema(Schema):
     purpose = fields.String()
     legal_duty = fields.String()
     data_items = fields.List(fields.String())
+    needed = fields.String()
     target_system = fields.String()
     period_start = fields.String()
     period_end = fields.String()
@@ -126,6 +131,7 @@ class InboxSchema(Schema):
     items = fields.List(fields.Nested(NotificationSchema))
     unread = fields.Integer()
     email = fields.String(allow_none=True)
+    total = fields.Integer(metadata={"description": "notifications of the listing (paged)"})
 
 
 class AddressOutSchema(Schema):

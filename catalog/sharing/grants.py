@@ -26,7 +26,7 @@ def create_grant(session: Session, request: SharingRequest, actor: Actor,
         id=str(uuid.uuid4()), request_id=request.id, dataset_id=request.dataset_id,
         provider_department_id=request.provider_department_id,
         department_id=request.requester_department_id, target_system=request.target_system,
-        data_items=list(request.approved_items or request.data_items),
+        needed=request.needed, data_items=list(request.approved_items or request.data_items),
         period_start=request.approved_start or request.period_start,
         period_end=request.approved_end or request.period_end,
         granted_by=actor.username, created_at=now)
@@ -43,6 +43,47 @@ def create_grant(session: Session, request: SharingRequest, actor: Actor,
 
 GRANT_COLUMNS = {"department_id": SharingGrant.department_id,
                  "provider_department_id": SharingGrant.provider_department_id}
+
+
+class AlreadyGranted(Conflict):
+    """The department holds a live grant covering what it asks for again."""
+
+    def __init__(self, message: Message, grant_id: str):
+        super().__init__(message)
+        self.grant_id = grant_id
+
+
+def live(today: date) -> ColumnElement[bool]:
+    """Grants in force today or later: not revoked, not ended."""
+    return and_(SharingGrant.revoked_at.is_(None), SharingGrant.period_end >= today)
+
+
+def held(session: Session, department_id: int, dataset_id: str,
+         today: date) -> list[SharingGrant]:
+    """The department's live grants of the dataset, newest first."""
+    return list(session.scalars(select(SharingGrant).where(
+        SharingGrant.department_id == department_id, SharingGrant.dataset_id == dataset_id,
+        live(today)).order_by(SharingGrant.created_at.desc(), SharingGrant.id)))
+
+
+def check_not_held(session: Session, department_id: int, dataset_id: str, target_system: str,
+                   items: list[str], period_end: date, today: date) -> None:
+    """Refuse a request a live grant of the department already covers: same dataset and
+    system, every item asked for (the whole resource covers any), until the end asked for."""
+    for grant in held(session, department_id, dataset_id, today):
+        covers = not grant.data_items or (bool(items) and set(items) <= set(grant.data_items))
+        if grant.target_system == target_system and covers and period_end <= grant.period_end:
+            raise AlreadyGranted(Message(
+                f"本部门已获该资源的共享授权（{grant.id}，{grant.target_system}，至 "
+                f"{grant.period_end.isoformat()}），无需再次申请。",
+                f"Your department already holds a grant of this dataset ({grant.id}, "
+                f"{grant.target_system}, until {grant.period_end.isoformat()}); no new "
+                "request is needed."), grant.id)
+
+
+def may_revoke(actor: Actor, grant: SharingGrant) -> bool:
+    """The providing department's steward, or governance (``catalog.policy``)."""
+    return policy.may(actor, "grant.revoke", policy.Subject(grant.provider_department_id))
 
 
 def may_see(actor: Actor, grant: SharingGrant) -> bool:

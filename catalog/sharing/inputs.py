@@ -20,9 +20,9 @@ MAX_ITEMS = 200
 MAX_PERIOD_DAYS = 5 * 366  # a grant longer than five years needs a new request
 
 
-def _items(**options: Any) -> fields.List:
+def _items(least: int = 1, **options: Any) -> fields.List:
     return fields.List(Text(validate=validate.Length(min=1, max=100)),
-                       validate=validate.Length(min=1, max=MAX_ITEMS), **options)
+                       validate=validate.Length(min=least, max=MAX_ITEMS), **options)
 
 
 class RequestInput(Schema):
@@ -37,7 +37,13 @@ class RequestInput(Schema):
                    metadata={"description": "用途 / purpose"})
     legal_duty = Text(required=True, validate=validate.Length(min=1, max=2000),
                       metadata={"description": "所履行的法定职责及依据 / the legal duty it serves"})
-    data_items = _items(required=True, metadata={"description": "所需信息项（须为该资源的信息项）"})
+    data_items = _items(least=0, required=True, metadata={
+        "description": "所需信息项（须为该资源的信息项）；该资源未登记信息项时为空列表，即申请整个资源，"
+                       "或在 needed 中说明所需内容 / the data items wanted; [] for a dataset "
+                       "without data items: the whole resource, or what ``needed`` describes"})
+    needed = Text(load_default="", validate=validate.Length(max=2000), metadata={
+        "description": "所需内容说明（仅用于未登记信息项的资源）/ what is needed, in words "
+                       "(for a dataset without data items only)"})
     target_system = Text(required=True, validate=validate.Length(min=1, max=200),
                          metadata={"description": "接收数据的目标系统 / receiving system"})
     period_start = IsoDate(load_default=None, allow_none=True,

@@ -60,6 +60,11 @@ def dataset_page(settings: Settings, dataset_id: str) -> str:
     return f"{settings.public_base_url.rstrip('/')}/datasets/{dataset_id}#sharing-history"
 
 
+def request_page(settings: Settings, request_id: str) -> str:
+    """The web page of one request: its state, deadline, history and the decision forms."""
+    return f"{settings.public_base_url.rstrip('/')}/sharing/requests/{request_id}"
+
+
 def notify(session: Session, settings: Settings, user_ids: Iterable[int], note: Note,
            *, skip: int | None = None) -> int:
     """Write ``note`` into each user's inbox (not the acting user's); return how many."""

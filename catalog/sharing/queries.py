@@ -33,6 +33,28 @@ def to_review(actor: Actor) -> ColumnElement[bool]:
                            for role in ("provider", "reviewer") if role in relations)), COLUMNS)
 
 
+def review_role(actor: Actor) -> str | None:
+    """Whose decisions the actor's "to review" list holds: ``provider`` (a steward answers for
+    the department's data: 待我答复), ``reviewer`` (governance approves targets: 待我审核), or
+    None (staff decide nothing). The same conditions as ``to_review``."""
+    if actor.role in ("reviewer", "admin"):
+        return "reviewer"
+    if actor.role == "steward" and actor.department_id is not None:
+        return "provider"
+    return None
+
+
+SORTS = ("newest", "deadline")
+
+
+def ordered(query: Any, sort: str = "newest") -> Any:
+    """``newest`` first, or the nearest ``deadline`` first (requests without one last)."""
+    if sort == "deadline":
+        return query.order_by(SharingRequest.deadline.asc().nulls_last(),
+                              SharingRequest.created_at, SharingRequest.id)
+    return query.order_by(SharingRequest.created_at.desc(), SharingRequest.id)
+
+
 def request_query(actor: Actor, *, filter: str | None = None, state: str | None = None,
                   dataset: str | None = None) -> Any:
     query = select(SharingRequest).where(visible(actor))
@@ -47,6 +69,23 @@ def request_query(actor: Actor, *, filter: str | None = None, state: str | None 
     if dataset:
         query = query.where(SharingRequest.dataset_id == dataset)
     return query
+
+
+def request_history(session: Session, request_id: str) -> list[dict[str, Any]]:
+    """Every transition of one request and of its grant, oldest first (the caller checked
+    that the actor may see the request)."""
+    grant_ids = list(session.scalars(select(SharingGrant.id).where(
+        SharingGrant.request_id == request_id)))
+    entries = session.scalars(select(AuditEntry).where(or_(
+        and_(AuditEntry.object_type == "sharing_request", AuditEntry.object_id == request_id),
+        and_(AuditEntry.object_type == "sharing_grant", AuditEntry.object_id.in_(grant_ids)),
+    )).order_by(AuditEntry.id))
+    return [_entry(e) for e in entries]
+
+
+def _entry(e: AuditEntry) -> dict[str, Any]:
+    return {"at": e.at, "actor": e.actor, "action": e.action, "object_type": e.object_type,
+            "object_id": e.object_id, "detail": json.loads(e.detail)}
 
 
 def history(session: Session, actor: Actor, dataset_id: str, owner: bool) -> list[dict[str, Any]]:
@@ -65,5 +104,4 @@ def history(session: Session, actor: Actor, dataset_id: str, owner: bool) -> lis
         and_(AuditEntry.object_type == "sharing_request", AuditEntry.object_id.in_(request_ids)),
         and_(AuditEntry.object_type == "sharing_grant", AuditEntry.object_id.in_(grant_ids)),
     )).order_by(AuditEntry.id))
-    return [{"at": e.at, "actor": e.actor, "action": e.action, "object_type": e.object_type,
-             "object_id": e.object_id, "detail": json.loads(e.detail)} for e in entries]
+    return [_entry(e) for e in entries]

@@ -21,7 +21,7 @@ from catalog.actors import Actor
 from catalog.config import Settings
 from catalog.db import Dataset, DatasetRevision, Department, OutboxEvent, SharingRequest
 from catalog.errors import Conflict, FieldErrors, Forbidden, InvalidInput, Message, field_error
-from catalog.sharing import machine, notify, rules, views
+from catalog.sharing import grants, machine, notify, rules, views
 from catalog.sharing.grants import create_grant
 from catalog.sharing.views import breached
 from catalog.sharing.workdays import WorkCalendar, local_date
@@ -91,6 +91,9 @@ def _check_request(session: Session, actor: Actor, dataset: Dataset, record: dic
         SharingRequest.requester_department_id == actor.department_id,
         SharingRequest.target_system == values["target_system"],
         SharingRequest.state.in_(OPEN_STATES)))
+    grants.check_not_held(session, actor.department_id or -1, dataset.id,
+                          values["target_system"], values["data_items"], values["period_end"],
+                          at.today)
     if duplicate:
         raise Conflict(Message(f"本部门已为该系统提出同一资源的申请（{duplicate}），尚在办理中。",
                                f"Your department has an open request for this dataset and "
@@ -108,7 +111,8 @@ def _place(session: Session, settings: Settings, actor: Actor, dataset: Dataset,
         provider_department_id=dataset.department_id,
         requester_department_id=actor.department_id, requester_id=actor.user_id,
         purpose=values["purpose"], legal_duty=values["legal_duty"],
-        data_items=values["data_items"], target_system=values["target_system"],
+        data_items=values["data_items"], needed=values["needed"],
+        target_system=values["target_system"],
         period_start=values["period_start"] or at.today, period_end=values["period_end"],
         contact=values["contact"], state=state, last_reason=values["reason"],
         deadline=at.calendar.add(at.today, settings.sharing_deadline_days)
@@ -119,7 +123,8 @@ def _place(session: Session, settings: Settings, actor: Actor, dataset: Dataset,
     codes = _codes(session, request)
     audit.record(session, actor, "sharing.file", "sharing_request", request.id,
                  dataset=dataset.id, kind=kind, to=state, share_type=share_type,
-                 items=request.data_items, target_system=request.target_system,
+                 items=request.data_items, needed=request.needed,
+                 target_system=request.target_system,
                  period=[request.period_start.isoformat(), request.period_end.isoformat()],
                  deadline=request.deadline.isoformat() if request.deadline else None,
                  reason=request.last_reason, effective=at.now.isoformat(), **codes)
@@ -242,6 +247,7 @@ def describe(session: Session, settings: Settings, request: SharingRequest, *,
         lines.append(f"答复期限 / Deadline: {request.deadline.isoformat()}")
     if request.last_reason:
         lines.append(f"理由 / Reason: {request.last_reason}")
+    lines.append(notify.request_page(settings, request.id))
     lines.append(notify.dataset_page(settings, request.dataset_id))
     return "\n".join(lines)
 

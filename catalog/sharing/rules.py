@@ -32,11 +32,22 @@ def _duplicates(items: list[str]) -> list[str]:
 
 
 def check_request(values: dict[str, Any], record: dict[str, Any], today: date) -> FieldErrors:
-    """The requested items exist in the dataset's 信息项; the period makes sense."""
+    """The requested items exist in the dataset's 信息项 (at least one of them, when it lists
+    any; none of a dataset without 信息项: the whole resource, or what ``needed`` describes);
+    the period makes sense."""
     errors: FieldErrors = {}
     names = [item.get("name") for item in record.get("data_items") or []]
     unknown = [i for i in values["data_items"] if i not in names]
-    if unknown:
+    if names and not values["data_items"]:
+        _add(errors, "data_items", "请选择所需信息项。", "Choose the data items you need.")
+    if names and values.get("needed"):
+        _add(errors, "needed", "该信息资源已登记信息项，请直接选择所需信息项。",
+             "This dataset lists its data items: choose among them.")
+    if unknown and not names:
+        _add(errors, "data_items", "该信息资源未登记信息项：请申请整个信息资源，或说明所需内容。",
+             "This dataset lists no data items: request the whole resource, or describe "
+             "what you need.")
+    elif unknown:
         _add(errors, "data_items", f"以下信息项不属于该信息资源：{'、'.join(unknown)}。",
              f"Not data items of this dataset: {', '.join(unknown)}.")
     repeated = _duplicates(values["data_items"])

@@ -7,6 +7,7 @@ time by setting it (or by passing ``now``), never by sleeping.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -104,19 +105,29 @@ class SharingService:
             return views.request_view(session, actor, request, at.today, at.calendar)
 
     def list(self, actor: Actor, *, filter: str | None = None, state: str | None = None,
-             dataset: str | None = None, page: int = 1, page_size: int = 20) -> dict[str, Any]:
+             dataset: str | None = None, sort: str = "newest", page: int = 1,
+             page_size: int = 20) -> dict[str, Any]:
+        """A page of the requests the actor sees; ``sort``: newest first, or by deadline."""
         _signed_in(actor)
         query = queries.request_query(actor, filter=filter, state=state, dataset=dataset)
         with self.store.reading() as session:
             at = self._moment(session)
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-            rows = session.scalars(query.order_by(SharingRequest.created_at.desc(),
-                                                  SharingRequest.id)
+            rows = session.scalars(queries.ordered(query, sort)
                                    .offset((page - 1) * page_size).limit(page_size))
-            items = [views.request_view(session, actor, r, at.today, at.calendar) for r in rows]
+            items = views.request_views(session, actor, rows, at.today, at.calendar)
         return {"items": items, "total": total, "page": page, "page_size": page_size}
 
-    def history(self, actor: Actor, dataset_id: str) -> list[dict[str, Any]]:
+    def request_history(self, actor: Actor, request_id: str) -> builtins.list[dict[str, Any]]:
+        """One request's transitions and its grant's, from the audit log."""
+        _signed_in(actor)
+        with self.store.reading() as session:
+            request = session.get(SharingRequest, request_id) if is_uuid(request_id) else None
+            if request is None or not machine.may_see(actor, request):
+                raise _no_request()
+            return queries.request_history(session, request.id)
+
+    def history(self, actor: Actor, dataset_id: str) -> builtins.list[dict[str, Any]]:
         """The dataset's sharing history (requests, decisions, grants) from the audit log."""
         _signed_in(actor)
         with self.store.reading() as session:
@@ -137,24 +148,50 @@ class SharingService:
         report.mailed = self.deliver()
         return report
 
-    def overdue(self, actor: Actor, now: datetime | None = None) -> list[dict[str, Any]]:
+    def overdue(self, actor: Actor, now: datetime | None = None) -> builtins.list[dict[str, Any]]:
         """Breached requests: escalated ones, and any past their deadline not yet escalated."""
         query = queries.request_query(actor).where(SharingRequest.state.in_(
             ["escalated", *machine.DEADLINE_STATES]))
         with self.store.reading() as session:
             at = self._moment(session, now)
-            found = [views.request_view(session, actor, r, at.today, at.calendar)
-                     for r in session.scalars(query.order_by(SharingRequest.deadline,
-                                                             SharingRequest.id))]
+            found = views.request_views(
+                session, actor, session.scalars(query.order_by(SharingRequest.deadline,
+                                                               SharingRequest.id)),
+                at.today, at.calendar)
         return [v for v in found if v["escalated"] or v["breached"]]
 
     # -- grants -----------------------------------------------------------------------------
-    def grants(self, actor: Actor, **filters: str | None) -> list[dict[str, Any]]:
+    def grants(self, actor: Actor, **filters: str | None) -> builtins.list[dict[str, Any]]:
         _signed_in(actor)
         with self.store.reading() as session:
             at = self._moment(session)
             query = grants.register_query(actor, at.today, **filters)
-            return [views.grant_view(session, actor, g, at.today) for g in session.scalars(query)]
+            return views.grant_views(session, actor, session.scalars(query), at.today)
+
+    def grants_page(self, actor: Actor, *, page: int = 1, page_size: int = 20,
+                    **filters: str | None) -> dict[str, Any]:
+        """A page of the register, and which of its grants the actor may revoke now."""
+        _signed_in(actor)
+        with self.store.reading() as session:
+            at = self._moment(session)
+            query = grants.register_query(actor, at.today, **filters)
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = list(session.scalars(query.offset((page - 1) * page_size).limit(page_size)))
+            revocable = [g.id for g in rows if grants.may_revoke(actor, g)
+                         and g.revoked_at is None and at.today <= g.period_end]
+            items = views.grant_views(session, actor, rows, at.today)
+        return {"items": items, "total": total, "page": page, "page_size": page_size,
+                "revocable": revocable}
+
+    def held_grants(self, actor: Actor, dataset_id: str) -> builtins.list[dict[str, Any]]:
+        """The live grants of a dataset the actor's department holds (none without one)."""
+        _signed_in(actor)
+        if actor.department_id is None or not is_uuid(dataset_id):
+            return []
+        with self.store.reading() as session:
+            at = self._moment(session)
+            return views.grant_views(session, actor, grants.held(session, actor.department_id,
+                                                          dataset_id, at.today), at.today)
 
     def grants_csv(self, actor: Actor, **filters: str | None) -> bytes:
         return grants.to_csv(self.grants(actor, **filters))
@@ -178,20 +215,41 @@ class SharingService:
         return view
 
     # -- inbox ------------------------------------------------------------------------------
-    def inbox(self, actor: Actor, *, unread: bool = False, limit: int = 50) -> dict[str, Any]:
+    def inbox(self, actor: Actor, *, unread: bool = False, limit: int = 50,
+              page: int = 1) -> dict[str, Any]:
+        """Your notifications, newest first, ``limit`` a page; ``total`` of the listing."""
         _signed_in(actor)
         mine = Notification.user_id == actor.user_id
         with self.store.reading() as session:
             query = select(Notification).where(mine)
             if unread:
                 query = query.where(Notification.read_at.is_(None))
-            rows = list(session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = list(session.scalars(query.order_by(Notification.id.desc())
+                                        .offset((page - 1) * limit).limit(limit)))
             items = [_note(n, self._withheld_body(session, actor, n)) for n in rows]
             count = session.scalar(select(func.count()).where(
                 mine, Notification.read_at.is_(None))) or 0
             email = session.scalar(select(NotificationAddress.email).where(
                 NotificationAddress.user_id == actor.user_id))
-        return {"items": items, "unread": count, "email": email}
+        return {"items": items, "unread": count, "email": email, "total": total}
+
+    def unread_count(self, actor: Actor) -> int:
+        """How many of your notifications are unread (0 when signed out)."""
+        if not actor.is_authenticated or actor.user_id is None:
+            return 0
+        with self.store.reading() as session:
+            return session.scalar(select(func.count()).where(
+                Notification.user_id == actor.user_id, Notification.read_at.is_(None))) or 0
+
+    def mark_all_read(self, actor: Actor) -> int:
+        """Mark every unread notification of yours read; return how many."""
+        _signed_in(actor)
+        with self.store.transaction() as session:
+            done = session.execute(update(Notification).where(
+                Notification.user_id == actor.user_id, Notification.read_at.is_(None))
+                .values(read_at=self.clock()))
+            return int(done.rowcount or 0)  # type: ignore[attr-defined]
 
     def _withheld_body(self, session: Session, actor: Actor, note: Notification) -> str | None:
         """The note without its dataset's content when the reader may no longer see the
@@ -256,7 +314,7 @@ class SharingService:
             audit.record(session, actor, "calendar.set", "calendar", day.isoformat(),
                          workday=workday, note=note[:200])
 
-    def workday_overrides(self) -> list[tuple[date, bool, str]]:
+    def workday_overrides(self) -> builtins.list[tuple[date, bool, str]]:
         with self.store.reading() as session:
             return [tuple(r) for r in session.execute(  # type: ignore[misc]
                 select(WorkdayOverride.day, WorkdayOverride.workday, WorkdayOverride.note)

@@ -9,6 +9,7 @@ def register(app: Flask) -> None:
     import catalog.web.admin_pages  # noqa: F401  (its views register on pages.bp)
     from catalog.web import export, imports_page, pages
     from catalog.web import harvest_pages as _harvest  # noqa: F401 (its views, on pages.bp)
+    from catalog.web import sharing_pages as _sharing  # noqa: F401 (its views, on pages.bp)
 
     app.before_request(imports_page.allow_upload)  # before the pages' CSRF check reads a form
     app.register_blueprint(pages.bp)

@@ -284,6 +284,7 @@ def _detail_page(dataset_id: str, share: dict[str, Any] | None = None,
         history=sharing_history(actor, dataset_id),
         sources=harvest_sources(actor, dataset_id),
         can_request=can_request_share(actor, view),
+        held=held_grants(actor, view),
         share=share or {"data_items": []}, share_errors=share_errors or FormErrors(),
         deadline_days=services().sharing.settings.sharing_deadline_days), status
 
@@ -300,8 +301,10 @@ def harvest_sources(actor: Actor, dataset_id: str) -> list[dict[str, Any]]:
 # -- sharing: the dataset's history and a request form ------------------------------------------
 
 SHAREABLE = ("unconditional", "conditional")
+SHARE_LABELS = {"needed": "sharing.needed_label", "reason": "sharing.dispute.reason"}
+DISPUTABLE = ("none",)  # 不予共享: not requested, only disputed with governance
 SHARE_FIELDS = ("purpose", "legal_duty", "target_system", "period_start", "period_end",
-                "contact")
+                "contact", "needed", "reason")
 
 
 @dataclass(frozen=True)
@@ -319,6 +322,7 @@ class HistoryRow:
     items: list[str]
     target_system: str
     period: list[str | None]
+    request_id: str | None = None  # the request the entry belongs to (its page)
 
 
 def sharing_history(actor: Actor, dataset_id: str) -> list[HistoryRow] | None:
@@ -328,6 +332,11 @@ def sharing_history(actor: Actor, dataset_id: str) -> list[HistoryRow] | None:
         entries: list[dict[str, Any]] = services().sharing.history(actor, dataset_id)
     except (NotAuthenticated, Forbidden, NotFound):
         return None
+    return history_rows(entries)
+
+
+def history_rows(entries: list[dict[str, Any]]) -> list[HistoryRow]:
+    """Sharing audit entries (of a dataset or of one request) as rows to show, newest first."""
     departments = {d.code: d for d in services().departments.list()}
     requester: dict[str, Any] = {}  # request id -> requesting department, from its filing
     rows = []
@@ -347,14 +356,23 @@ def sharing_history(actor: Actor, dataset_id: str) -> list[HistoryRow] | None:
             to_state=detail.get("to"), department=requester.get(request_id),
             reason=detail.get("reason") or "", items=list(detail.get("items") or []),
             target_system=detail.get("target_system") or "",
-            period=list(detail.get("period") or [])))
+            period=list(detail.get("period") or []), request_id=request_id))
     return rows[::-1]
 
 
 def can_request_share(actor: Actor, view: DatasetView) -> bool:
-    """Another department may request a published, shareable dataset."""
+    """Another department may request a published, shareable dataset (or dispute one that
+    is not shared)."""
     return (policy.may(actor, "sharing.request", view.subject)
-            and shown_state(view) == "published" and view.record.get("share_type") in SHAREABLE)
+            and shown_state(view) == "published"
+            and view.record.get("share_type") in (*SHAREABLE, *DISPUTABLE))
+
+
+def held_grants(actor: Actor, view: DatasetView) -> list[dict[str, Any]]:
+    """The live grants of the dataset the viewer's department holds (shown by the form)."""
+    if not can_request_share(actor, view):
+        return []
+    return services().sharing.held_grants(actor, view.id)
 
 
 @bp.post("/datasets/<dataset_id>/sharing-requests")
@@ -362,7 +380,11 @@ def can_request_share(actor: Actor, view: DatasetView) -> bool:
 def dataset_request_share(dataset_id: str) -> Any:
     share: dict[str, Any] = {name: request.form.get(name, "").strip() for name in SHARE_FIELDS}
     share["data_items"] = request.form.getlist("data_items")
-    payload = {k: v for k, v in share.items() if v} | {"dataset_id": dataset_id}
+    payload = {k: v for k, v in share.items() if v} | {
+        "dataset_id": dataset_id,
+        "kind": "dispute" if request.form.get("kind") == "dispute" else "request"}
+    if request.form.get("no_items") == "1":  # the form of a dataset without 信息项
+        payload["data_items"] = share["data_items"]
     try:
         filed = services().sharing.file(current_actor(), payload)
     except InvalidInput as exc:
@@ -371,8 +393,10 @@ def dataset_request_share(dataset_id: str) -> Any:
         return _detail_page(dataset_id, share, FormErrors(summary=[("share-form", "", exc.message)]),
                             exc.status)
     notify(message("flash.share_granted" if filed["state"] == "granted"
+                   else "sharing.flash.disputed" if filed["kind"] == "dispute"
                    else "flash.share_requested"))
-    return redirect(_detail_url(dataset_id) + "#sharing-history")
+    # a fragment of its own, or the browser keeps the form's (#share-form) on the new page
+    return redirect(url_for("pages.sharing_request", request_id=filed["id"]) + "#main")
 
 
 def _share_errors(errors: FieldErrors) -> FormErrors:
@@ -382,8 +406,9 @@ def _share_errors(errors: FieldErrors) -> FormErrors:
         name = key.partition(".")[0]
         known = name in (*SHARE_FIELDS, "data_items")
         placed.fields.setdefault(name, []).extend(messages)
-        placed.summary.extend((f"share-{name}" if known else "share-form",
-                               t(f"share.{name}") if known else "", m) for m in messages)
+        label = t(SHARE_LABELS.get(name, f"share.{name}")) if known else ""
+        placed.summary.extend((f"share-{name}" if known else "share-form", label, m)
+                              for m in messages)
     return placed
 
 

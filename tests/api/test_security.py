@@ -351,6 +351,18 @@ INLINE = (re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I), re.compile(r"<style
           re.compile(r"javascript:", re.I))
 
 
+def sharing_request(api_world: ApiWorld) -> str:
+    """A request of 省市场监管局 for the published dataset, approved by the provider and
+    granted: its page, the register and the inbox have rows to show."""
+    from tests.sharing.helpers import payload
+
+    sharing, w = api_world.services.sharing, api_world.world
+    filed = sharing.file(w.staff, payload(api_world.published))["id"]
+    sharing.decide(w.steward, filed, {"action": "approve"})
+    sharing.decide(w.reviewer, filed, {"action": "approve_target"})
+    return str(filed)
+
+
 def test_pages_have_no_inline_script_or_style(api_world: ApiWorld) -> None:
     """What the CSP forbids is not in any page: every web GET route as an administrator."""
     import io
@@ -373,7 +385,10 @@ def test_pages_have_no_inline_script_or_style(api_world: ApiWorld) -> None:
              "/admin/calendar/2027", "/admin/publishers",
              "/harvest", "/harvest/new", f"/harvest/sources/{source.id}",
              f"/harvest/sources/{source.id}/edit", f"/harvest/jobs/{report['job']}",
-             f"/harvest/jobs/{report['job']}/items/{item}"}
+             f"/harvest/jobs/{report['job']}/items/{item}",
+             "/sharing/mine", "/sharing/to_review",
+             "/sharing/escalated", "/sharing/grants", "/inbox",
+             f"/sharing/requests/{sharing_request(api_world)}"}
     web_rules = {r.rule for r in api_world.app.url_map.iter_rules()
                  if r.endpoint.startswith("pages.") and "GET" in (r.methods or ())}
     assert web_rules == {"/", "/login", "/datasets", "/search", "/review", "/datasets/new",
@@ -383,7 +398,10 @@ def test_pages_have_no_inline_script_or_style(api_world: ApiWorld) -> None:
                          "/admin/publishers", "/harvest", "/harvest/new",
                          "/harvest/sources/<int:source_id>",
                          "/harvest/sources/<int:source_id>/edit", "/harvest/jobs/<int:job_id>",
-                         "/harvest/jobs/<int:job_id>/items/<int:item_id>"}
+                         "/harvest/jobs/<int:job_id>/items/<int:item_id>",
+                         "/sharing", "/sharing/<any(mine, to_review, "
+                         "escalated):tab>", "/sharing/requests/<request_id>", "/sharing/grants",
+                         "/sharing/grants.csv", "/inbox"}
     for path in pages:
         html = browser.get(path).get_data(as_text=True)
         for pattern in INLINE:

@@ -11,11 +11,9 @@ from datetime import date
 from typing import Any
 
 from catalog.credit_code import make_credit_code
-from tests.browser import test_demo_flow as demo
-from tests.browser.test_demo_flow import ACTION_TIMEOUT_MS, Shots
+from tests.browser.harness import ACTION_TIMEOUT_MS, Shots
 
 # the demo flow's fixtures: a demo server, Chromium, a page with its screenshots
-demo_server, page, shots = demo.demo_server, demo.page, demo.shots
 
 PASSWORDS = {"admin": "mulu-admin-2026", "staff": "mulu-staff-2026"}
 NEW_USER, NEW_PASSWORD = "zhao.min", "Huangshan-pine-2026"

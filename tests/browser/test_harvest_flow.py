@@ -25,7 +25,7 @@ from catalog.services import Services
 from catalog.store import Store
 from harvesters import jobs
 from harvesters.worker import Worker
-from tests.browser.test_demo_flow import ACTION_TIMEOUT_MS, Shots
+from tests.browser.harness import ACTION_TIMEOUT_MS, Shots
 from tests.conftest import make_settings
 from tests.factories import World, build_world
 from tests.harvesters.conftest import FAST, LOCAL_SOURCES

@@ -169,19 +169,21 @@ def test_form_only_for_another_department(browser, browser_as, world: World,
     refused = publish(world.services, world.steward, world.reviewer,
                       record(title="全省在逃人员信息", share_type="none", share_method=None,
                              security_level="public"))
-    assert 'id="share-form"' not in text(browser_as("staff").get(f"/datasets/{refused}"))
+    refused_page = text(browser_as("staff").get(f"/datasets/{refused}"))
+    assert 'id="share-form"' not in refused_page  # not requested: disputed
+    assert 'id="dispute-form"' in refused_page
 
 
 def test_form_files_a_conditional_request(browser_as, world: World, dataset: str) -> None:
     staff = browser_as("staff")
     response = staff.post(f"/datasets/{dataset}/sharing-requests", form())
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/datasets/{dataset}#sharing-history"
     [filed] = world.services.sharing.list(world.staff, filter="mine")["items"]
+    assert response.headers["Location"] == f"/sharing/requests/{filed['id']}#main"  # its page
     assert filed["state"] == "pending_provider" and filed["deadline"] == "2026-03-02"
     assert filed["data_items"] == ["姓名", "公民身份号码"] and filed["period_start"] == "2026-02-10"
+    assert "共享申请已提交" in text(staff.get(response.headers["Location"]))
     page = text(staff.get(f"/datasets/{dataset}"))
-    assert "共享申请已提交" in page
     assert "提出共享申请" in history_section(page) and "待提供部门答复" in history_section(page)
 
 
