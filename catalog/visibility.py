@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, case, false, or_, true
 
 from catalog.actors import Actor
 from catalog.db import Dataset
@@ -65,6 +65,15 @@ def visible(actor: Actor, title_contains: str | None = None) -> ColumnElement[bo
         published = and_(published, ~_current_allowed(actor),
                          Dataset.published_title.contains(title_contains, autoescape=True))
     return or_(current, published)
+
+
+def seen_title_sort(actor: Actor) -> ColumnElement[str | None]:
+    """SQL: the pinyin sort key of the title of the revision the actor sees (the working
+    copy's, or the published one's), to order a list by name in the store."""
+    if actor.department_id is None and actor.role not in SEE_EVERY_DEPARTMENT:
+        return Dataset.published_title_sort.expression
+    return case((_current_allowed(actor), Dataset.title_sort),
+                else_=Dataset.published_title_sort)
 
 
 def view_of(actor: Actor, dataset: Dataset) -> View | None:
