@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from catalog.web import export, imports_page, pages
+    from catalog.web import browse_pages, export, imports_page, pages  # noqa: F401 - views on pages.bp
 
     app.before_request(imports_page.allow_upload)  # before the pages' CSRF check reads a form
     app.register_blueprint(pages.bp)

@@ -23,7 +23,7 @@ from catalog.cli import main
 from catalog.config import load_settings
 from catalog.db import ApiToken, AuditEntry
 from tests.api.conftest import ApiWorld, assert_no_traceback, body_of, store_snapshot
-from tests.factories import MARKET
+from tests.factories import MARKET, PUBLIC_SECURITY
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
@@ -360,12 +360,14 @@ def test_pages_have_no_inline_script_or_style(api_world: ApiWorld) -> None:
     pages = {"/", "/login", "/datasets", "/search", "/search?q=人口&sort=title", "/review",
              "/datasets/new", f"/datasets/{api_world.published}",
              f"/datasets/{api_world.draft}/edit", "/no-such-page", "/imports",
-             f"/imports/{job['id']}"}
+             f"/imports/{job['id']}", "/catalog", "/departments",
+             f"/departments/{PUBLIC_SECURITY}", "/datasets?sort=title&classification=101"}
     web_rules = {r.rule for r in api_world.app.url_map.iter_rules()
                  if r.endpoint.startswith("pages.") and "GET" in (r.methods or ())}
     assert web_rules == {"/", "/login", "/datasets", "/search", "/review", "/datasets/new",
                          "/datasets/<dataset_id>", "/datasets/<dataset_id>/edit", "/imports",
-                         "/imports/<int:job_id>"}
+                         "/imports/<int:job_id>", "/catalog", "/departments",
+                         "/departments/<code>"}
     for path in pages:
         html = browser.get(path).get_data(as_text=True)
         for pattern in INLINE:
