@@ -38,6 +38,7 @@ from catalog.web.forms import (
     csrf_token,
     display_rows,
     form_from_record,
+    in_form_order,
     is_link,
     parse_dataset_form,
     place_errors,
@@ -251,7 +252,7 @@ def _detail_page(dataset_id: str, share: dict[str, Any] | None = None,
         rows=display_rows({**view.record, "resource_code": view.resource_code}),
         can_edit=editable and view.state != "withdrawn",
         can_submit=editable and view.state in ("draft", "returned"),
-        submit_needs=services().datasets.submit_check(actor, view.record)
+        submit_needs=in_form_order(services().datasets.submit_check(actor, view.record))
         if editable and view.state in ("draft", "returned") else {},
         can_withdraw=editable and view.state != "withdrawn",
         can_review=can_review(actor, view, author),

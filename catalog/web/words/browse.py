@@ -1,6 +1,7 @@
 """UI words of the browse pages: key → (中文, English)."""
 
 WORDS: dict[str, tuple[str, str]] = {
+    "browse.nav": ("目录浏览", "Browse"),
     # paging and sorting
     "browse.pages": ("分页", "Pages"),
     "browse.first": ("首页", "First"),
