@@ -642,6 +642,17 @@ class DatasetService:
             counts = {state: int(n) for state, n in session.execute(query.group_by(Dataset.state))}
         return {state: counts.get(state, 0) for state in STATES}
 
+    def state_counts_by_department(self, actor: Actor) -> dict[str, dict[str, int]]:
+        """``state_counts`` of every department at once (department code → state → datasets),
+        in one grouped query."""
+        query = select(Department.code, Dataset.state, func.count()).join(Department).where(
+            visible(actor)).group_by(Department.code, Dataset.state)
+        out: dict[str, dict[str, int]] = {}
+        with self.store.reading() as session:
+            for code, state, n in session.execute(query):
+                out.setdefault(code, dict.fromkeys(STATES, 0))[state] = int(n)
+        return out
+
     def views(self, actor: Actor, dataset_ids: Collection[str]) -> dict[str, DatasetView]:
         """The datasets of ``dataset_ids`` the actor may see (others are left out), by id."""
         wanted = [i for i in dataset_ids if _is_uuid(i)]

@@ -138,7 +138,7 @@ class Work:
     returned: Page | None = None                                    # returned by review
     failed_sources: list[Any] = field(default_factory=list)         # harvest sources failing
     expiring: list[dict[str, Any]] = field(default_factory=list)    # grants about to end
-    completion: list[Any] = field(default_factory=list)             # 待完善 per department
+    completion: list[tuple[DepartmentView, Figures]] = field(default_factory=list)  # 待完善
     own_counts: dict[str, int] = field(default_factory=dict)        # my department, per state
 
 
@@ -153,7 +153,10 @@ def my_work(actor: Actor, department: DepartmentView | None) -> Work:
     work.expiring = list(islice(expiring, WORK_ITEMS))
     if actor.has_role("reviewer", "admin"):
         work.review = found.datasets.list(actor, state="submitted", page_size=WORK_ITEMS)
-        work.completion = [c for c in found.completion.counts(actor) if c.incomplete]
+        names = _departments()
+        work.completion = [(names[code], figures) for code, states
+                           in found.datasets.state_counts_by_department(actor).items()
+                           if (figures := Figures.of(states)).incomplete and code in names]
     if department is not None:
         work.own_counts = found.datasets.state_counts(actor, department_code=department.code)
         if actor.has_role("steward"):
@@ -238,10 +241,24 @@ def dataset_list() -> str:
 # -- departments --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Figures:
+    """A department's datasets the actor may see (not withdrawn), and its 待完善 ones."""
+
+    datasets: int
+    incomplete: int
+
+    @classmethod
+    def of(cls, states: dict[str, int]) -> Figures:
+        return cls(sum(n for state, n in states.items() if state != "withdrawn"),
+                   states.get("incomplete", 0))
+
+
 @bp.get("/departments")
 def department_index() -> str:
     actor = current_actor()
-    counts = {c.department_code: c for c in services().completion.counts(actor)}
+    counts = {code: Figures.of(states) for code, states
+              in services().datasets.state_counts_by_department(actor).items()}
     return render_template("browse_departments.html", departments=list(_departments().values()),
                            counts=counts)
 
@@ -258,13 +275,11 @@ def department_page(code: str) -> str:
     works = may_see_department_work(actor, department.id)
     sources = [s for s in found.harvest.list_sources(actor) if s.department_code == code] \
         if works else []
-    completion = next((c for c in found.completion.counts(actor)
-                       if c.department_code == code), None)
+    states = found.datasets.state_counts(actor, department_code=code)
     return render_template(
         "browse_department.html", department=department, result=result, args=args,
         pages=max(1, ceil(result.total / PAGE_SIZE)), filters=args.filters(), sorts=LIST_SORTS,
-        state_counts=found.datasets.state_counts(actor, department_code=code) if works else {},
-        completion=completion, sources=sources,
+        state_counts=states if works else {}, completion=Figures.of(states), sources=sources,
         tree=catalog_tree(found.datasets.classification_counts(actor, department_code=code)),
         parent=_departments().get(department.parent_code or ""),
         show_state=works)

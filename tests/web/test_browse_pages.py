@@ -15,7 +15,7 @@ from catalog.app import create_app
 from catalog.credit_code import make_credit_code
 from catalog.sort_keys import title_sort_key
 from catalog.store import Store
-from tests.factories import World, record
+from tests.factories import PUBLIC_SECURITY, World, record
 from tests.web.test_pages import form_pairs
 
 LINK_TITLES = re.compile(r'<td><a href="/datasets/[0-9a-f-]{36}">([^<]+)</a>')
@@ -262,3 +262,39 @@ def test_badges_on_the_page_the_list_and_search_hits(browser_as, browser, world:
         assert 'class="badge open-type-open">无条件开放<' in body, url
     facets = text(browser.get("/search?q=户籍统计&lang=en"))
     assert "Unconditional sharing" in facets and "无条件共享</span>" not in facets
+
+
+# -- no query per row ----------------------------------------------------------------------------
+
+
+def _statements(app: Flask, browser: Any, url: str) -> int:
+    from sqlalchemy import event
+
+    engine = app.extensions["mulu"].store.engine
+    seen: list[str] = []
+
+    def count(*_args: Any) -> None:
+        seen.append("")
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert browser.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_list_pages_take_the_same_queries_for_2_rows_as_for_20(app: Flask, browser_as,
+                                                               world: World) -> None:
+    datasets = world.services.datasets
+    rows = [(n, record(title=f"全省法人信息第{n:02d}号", classification="102001"))
+            for n in range(22)]
+    for view in datasets.register_many(world.steward, rows, submit=True):
+        datasets.review(world.reviewer, view.id, "publish")
+    staff = browser_as("staff")
+    staff.get("/datasets")   # warm: the session's first page loads the actor once
+    for url in ("/datasets?sort=title", "/datasets?sort=code",
+                f"/departments/{PUBLIC_SECURITY}?sort=title"):
+        few = _statements(app, staff, url + "&page=2")     # 2 rows on the last page
+        many = _statements(app, staff, url)                # 20 rows
+        assert many == few, (url, few, many)
