@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,28 +23,37 @@ from catalog.actors import Actor
 from catalog.config import Settings
 from catalog.db import Dataset, DatasetRevision, Department, OutboxEvent, utcnow
 from catalog.departments import writable_department
-from catalog.errors import Conflict, InvalidInput, Message, NotFound, field_error
+from catalog.errors import (
+    Conflict,
+    FieldErrors,
+    InvalidInput,
+    Message,
+    NotFound,
+    field_error,
+)
 from catalog.messages import invalid_from_marshmallow, merge
 from catalog.problems import Assessment, Problem, as_dicts, assess, possible_duplicate
-from catalog.resource_codes import give_back, reserve_codes
+from catalog.resource_codes import give_back, prefix_for, reserve_codes
 from catalog.schemas import load_record
+from catalog.sort_keys import title_sort_key
 from catalog.store import Store
-from catalog.visibility import View, view_of, visible
+from catalog.visibility import View, seen_title_sort, view_of, visible
 from catalog.writes import (
     Deferred,
     Duplicates,
     NewDataset,
     PublisherRule,
     change_event,
+    code_classification,
     create_datasets,
     duplicate_title,
     fill_harvest_publisher,
     fill_own_publisher,
     published_columns,
+    record_rank,
     starting_state,
     title_holders,
 )
-from vocab.concepts import security_rank
 
 STATES = lifecycle.STATES
 REVIEW_ACTIONS = ("publish", "return")
@@ -136,10 +145,45 @@ class DatasetService:
             raise InvalidInput(errors)
         return record
 
+    def validate_draft(self, data: Any, actor: Actor) -> dict[str, Any]:
+        """A draft (保存草稿) may be incomplete: it needs its name, and every value it gives is
+        checked as on submission (shape, code lists, codes, dates, the security ceiling); the
+        other required fields and the completeness rules wait for ``validate`` on submit."""
+        if not isinstance(data, dict):
+            return self.validate(data, actor)
+        try:
+            record = load_record(data, partial=True)
+        except ValidationError as exc:
+            partial = {k: v for k, v in data.items() if k not in exc.messages}
+            errors = invalid_from_marshmallow(exc.messages).errors
+            if not str(data.get("title") or "").strip() and "title" not in errors:
+                errors = merge(errors, _title_missing())
+            raise InvalidInput(merge(errors, rules.check(partial, self.settings, actor,
+                                                         rules.DRAFT_RULES))) from None
+        errors = rules.check(record, self.settings, actor, rules.DRAFT_RULES)
+        if not record.get("title"):
+            errors = merge(errors, _title_missing())
+        if errors:
+            raise InvalidInput(errors)
+        return record
+
+    def checked(self, data: Any, actor: Actor, *, submit: bool) -> dict[str, Any]:
+        """The one rule of a form or API write: submitting validates fully, a draft leniently."""
+        return self.validate(data, actor) if submit else self.validate_draft(data, actor)
+
+    def submit_check(self, actor: Actor, record: dict[str, Any]) -> FieldErrors:
+        """What a saved record still lacks or breaks before it can be submitted (empty when
+        it is ready): the full validation's field messages."""
+        try:
+            self.validate(record, actor)
+        except InvalidInput as exc:
+            return exc.errors
+        return {}
+
     # -- writes -----------------------------------------------------------------------------
     def register(self, actor: Actor, data: Any, *, department_code: str | None = None,
                  submit: bool = False, note: str = "") -> DatasetView:
-        record = self.validate(data, actor)
+        record = self.checked(data, actor, submit=submit)
         with self.store.transaction() as session:
             return self.register_in(session, actor, record, department_code=department_code,
                                     submit=submit, note=note)
@@ -376,11 +420,16 @@ class DatasetService:
 
     def update(self, actor: Actor, dataset_id: str, data: Any, *, submit: bool = False,
                note: str = "") -> DatasetView:
-        record = self.validate(data, actor)
+        data = self._code_follows_classification(actor, dataset_id, data)
+        record = self.checked(data, actor, submit=submit)
         with self.store.transaction() as session:
             dataset = self._for_update(session, dataset_id, actor)
             department = session.get_one(Department, dataset.department_id)
             previous = self._revision(session, dataset, dataset.current_revision).data
+            if "resource_code" not in record and dataset.published_revision is None and \
+                    not dataset.resource_code.startswith(
+                        prefix_for(code_classification(record)) + "/"):
+                dataset.resource_code = reserve_codes(session, [code_classification(record)])[0]
             record.setdefault("resource_code", dataset.resource_code)
             if record["resource_code"] != dataset.resource_code:
                 raise field_error("resource_code", "信息资源代码登记后不可更改。",
@@ -402,6 +451,13 @@ class DatasetService:
     def submit(self, actor: Actor, dataset_id: str) -> DatasetView:
         with self.store.transaction() as session:
             dataset = self._for_update(session, dataset_id, actor)
+            current = self._revision(session, dataset, dataset.current_revision).data
+            if dataset.state in ("draft", "returned"):
+                errors = self.submit_check(actor, dict(current))   # a draft may be incomplete
+                if errors:
+                    raise InvalidInput(errors, Message(
+                        "草稿尚不完整，补充以下内容后才能提交审核。",
+                        "The draft is not complete: fill in the following to submit it."))
             if dataset.problem_count:
                 raise Conflict(Message("该信息资源仍有待完善的内容，请先补充后再提交审核。",
                                        "The dataset still needs completion; complete it first."))
@@ -542,22 +598,86 @@ class DatasetService:
             return self._view(session, dataset, view)
 
     def list(self, actor: Actor, *, department_code: str | None = None, state: str | None = None,
-             q: str | None = None, page: int = 1, page_size: int = 20) -> Page:
+             q: str | None = None, classification: str | None = None, sort: str = "updated",
+             page: int = 1, page_size: int = 20) -> Page:
+        """A page of the datasets the actor may see. ``classification``: a 分类 code and every
+        code under it (目录 tree); ``sort``: one of ``LIST_SORTS`` (名称 in pinyin order)."""
         query = select(Dataset).where(visible(actor, title_contains=q.strip() if q else None))
         if department_code:
             query = query.join(Department).where(Department.code == department_code)
         if state:
             query = query.where(Dataset.state == state)
+        if classification:   # a code's 分类码 is its classification's: the tree is a prefix
+            query = query.where(Dataset.resource_code.startswith(classification,
+                                                                autoescape=True))
         with self.store.reading() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-            rows = session.scalars(query.order_by(Dataset.updated_at.desc(), Dataset.id)
+            rows = session.scalars(query.order_by(*_order(actor, sort), Dataset.id)
                                    .offset((page - 1) * page_size).limit(page_size)).all()
-            items = []
-            for dataset in rows:
-                view = view_of(actor, dataset)
-                if view is not None:
-                    items.append(self._view(session, dataset, view))
-            return Page(items, total, page, page_size)
+            return Page(self._views(session, actor, rows), total, page, page_size)
+
+    def _views(self, session: Session, actor: Actor,
+               rows: Iterable[Dataset]) -> builtins.list[DatasetView]:
+        """The views of a page of rows: their revisions and departments in two queries."""
+        seen = [(d, v) for d in rows if (v := view_of(actor, d)) is not None]
+        if not seen:
+            return []
+        wanted = {(d.id, _number(d, v)) for d, v in seen}
+        revisions = {(r.dataset_id, r.number): r for r in session.scalars(
+            select(DatasetRevision).where(tuple_(DatasetRevision.dataset_id,
+                                                 DatasetRevision.number).in_(list(wanted))))}
+        departments = {d.id: d for d in session.scalars(select(Department).where(
+            Department.id.in_({d.department_id for d, _ in seen})))}
+        return [self._view(session, d, v, revisions[(d.id, _number(d, v))],
+                           departments[d.department_id]) for d, v in seen]
+
+    def state_counts(self, actor: Actor, *, department_code: str | None = None) -> dict[str, int]:
+        """Datasets the actor may see, per state of their working copy, in one grouped query:
+        the figures of those who see a department's working copies (its own people,
+        governance; ``catalog.visibility.may_see_department_work``)."""
+        if department_code is None:
+            query = select(Dataset.state, func.count()).where(visible(actor))
+        else:
+            query = select(Dataset.state, func.count()).join(Department).where(
+                visible(actor), Department.code == department_code)
+        with self.store.reading() as session:
+            counts = {state: int(n) for state, n in session.execute(query.group_by(Dataset.state))}
+        return {state: counts.get(state, 0) for state in STATES}
+
+    def state_counts_by_department(self, actor: Actor) -> dict[str, dict[str, int]]:
+        """``state_counts`` of every department at once (department code → state → datasets),
+        in one grouped query."""
+        query = select(Department.code, Dataset.state, func.count()).join(Department).where(
+            visible(actor)).group_by(Department.code, Dataset.state)
+        out: dict[str, dict[str, int]] = {}
+        with self.store.reading() as session:
+            for code, state, n in session.execute(query):
+                out.setdefault(code, dict.fromkeys(STATES, 0))[state] = int(n)
+        return out
+
+    def views(self, actor: Actor, dataset_ids: Collection[str]) -> dict[str, DatasetView]:
+        """The datasets of ``dataset_ids`` the actor may see (others are left out), by id."""
+        wanted = [i for i in dataset_ids if _is_uuid(i)]
+        if not wanted:
+            return {}
+        with self.store.reading() as session:
+            rows = session.scalars(select(Dataset).where(Dataset.id.in_(wanted), visible(actor)))
+            return {v.id: v for v in self._views(session, actor, rows)}
+
+    def classification_counts(self, actor: Actor, *,
+                              department_code: str | None = None) -> dict[str, int]:
+        """Datasets the actor may see (not withdrawn) under each 分类 code of the 目录 tree —
+        类 (1 digit), 项 (3), 目 (6) — counted in one grouped query on the code's 分类码."""
+        prefix = func.substr(Dataset.resource_code, 1, 6)
+        query = select(prefix, func.count()).where(visible(actor), Dataset.state != "withdrawn")
+        if department_code:
+            query = query.join(Department).where(Department.code == department_code)
+        counts: dict[str, int] = {}
+        with self.store.reading() as session:
+            for code, n in session.execute(query.group_by(prefix)):
+                for level in (code[:1], code[:3], code[:6]):
+                    counts[level] = counts.get(level, 0) + int(n)
+        return counts
 
     def revisions(self, actor: Actor, dataset_id: str) -> builtins.list[RevisionView]:
         with self.store.reading() as session:
@@ -573,6 +693,21 @@ class DatasetService:
                                  dict(r.data)) for r in rows]
 
     # -- helpers ----------------------------------------------------------------------------
+    def _code_follows_classification(self, actor: Actor, dataset_id: str, data: Any) -> Any:
+        """A dataset never published keeps no code of its own yet: when its classification
+        changes (a draft saved before its 分类 was chosen), the code it carried from the form is
+        dropped, and ``update`` draws one of the new classification."""
+        if not isinstance(data, dict) or not data.get("classification") or not _is_uuid(dataset_id):
+            return data
+        with self.store.reading() as session:
+            dataset = session.get(Dataset, dataset_id)
+            if dataset is None or dataset.published_revision is not None \
+                    or data.get("resource_code") not in (None, "", dataset.resource_code) \
+                    or not isinstance(data["classification"], str) \
+                    or dataset.resource_code.startswith(prefix_for(data["classification"]) + "/"):
+                return data
+        return {k: v for k, v in data.items() if k != "resource_code"}
+
     def _writable_department(self, session: Session, actor: Actor,
                              department_code: str | None) -> Department:
         policy.check(actor, "dataset.register")
@@ -607,9 +742,10 @@ class DatasetService:
         title = str(record.get("title") or "")
         dataset.title = title[:200]
         dataset.title_key = rules.title_key(title)[:200]
+        dataset.title_sort = title_sort_key(title)
         dataset.publisher_key = publishers.key_of(record)
         dataset.problem_count = len(problems)
-        dataset.security_rank = security_rank(record["security_level"])
+        dataset.security_rank = record_rank(record, actor)
         dataset.updated_at = utcnow()
         session.add(DatasetRevision(dataset_id=dataset.id, number=dataset.current_revision,
                                     data=record, changed_fields=changed,
@@ -627,11 +763,13 @@ class DatasetService:
         return session.scalars(select(DatasetRevision).where(
             DatasetRevision.dataset_id == dataset.id, DatasetRevision.number == number)).one()
 
-    def _view(self, session: Session, dataset: Dataset, view: View) -> DatasetView:
+    def _view(self, session: Session, dataset: Dataset, view: View,
+              revision: DatasetRevision | None = None,
+              department: Department | None = None) -> DatasetView:
         number = dataset.current_revision if view == "current" else dataset.published_revision
         assert number is not None
-        revision = self._revision(session, dataset, number)
-        department = session.get_one(Department, dataset.department_id)
+        revision = revision or self._revision(session, dataset, number)
+        department = department or session.get_one(Department, dataset.department_id)
         return DatasetView(
             id=dataset.id, resource_code=dataset.resource_code, state=dataset.state,
             department_code=department.code, department_name=department.name, revision=number,
@@ -640,6 +778,28 @@ class DatasetService:
             review_note=dataset.review_note if view == "current" else "", view=view,
             problems=list(revision.problems or []), department_id=dataset.department_id,
             author_id=revision.author_id)
+
+
+def _number(dataset: Dataset, view: View) -> int:
+    """The revision number ``view`` shows of ``dataset``."""
+    number = dataset.current_revision if view == "current" else dataset.published_revision
+    assert number is not None
+    return number
+
+
+LIST_SORTS = ("updated", "title", "title_desc", "code")
+
+
+def _order(actor: Actor, sort: str) -> builtins.list[Any]:
+    """ORDER BY of a list: newest first; by name in pinyin order (the stored sort key of the
+    title the actor sees, ``catalog.sort_keys``), either way; by resource code."""
+    if sort == "title":
+        return [seen_title_sort(actor).asc()]
+    if sort == "title_desc":
+        return [seen_title_sort(actor).desc()]
+    if sort == "code":
+        return [Dataset.resource_code.asc()]
+    return [Dataset.updated_at.desc()]
 
 
 def merge_local(source: dict[str, Any], current: dict[str, Any],
@@ -686,6 +846,11 @@ def _is_uuid(value: str) -> bool:
     except (ValueError, TypeError, AttributeError):
         return False
     return True
+
+
+def _title_missing() -> FieldErrors:
+    return {"title": [Message("草稿至少需要填写信息资源名称。",
+                              "A draft needs at least its title.")]}
 
 
 def _not_found() -> NotFound:

@@ -120,6 +120,9 @@ class Dataset(Base):
     published_revision: Mapped[int | None] = mapped_column(Integer)
     published_security_rank: Mapped[int | None] = mapped_column(Integer)
     published_title: Mapped[str | None] = mapped_column(String(200))
+    # the titles' pinyin order (catalog.sort_keys), filled on write: lists sort by name in SQL
+    title_sort: Mapped[str] = mapped_column(String(500), default="", index=True)
+    published_title_sort: Mapped[str | None] = mapped_column(String(500), index=True)
     review_note: Mapped[str] = mapped_column(Text, default="")
     publisher_key: Mapped[str] = mapped_column(String(220), default="")  # catalog.publishers
     problem_count: Mapped[int] = mapped_column(Integer, default=0)  # of the working copy

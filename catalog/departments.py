@@ -114,7 +114,7 @@ def writable_department(session: Session, actor: Actor, code: str | None, *,
                         own_only: Message) -> Department:
     """The department an actor writes for: administrators name one; everyone else writes for
     their own (``own_only`` is the refusal when they name another)."""
-    if policy.may(actor, "dataset.for_any_department"):
+    if policy.may(actor, "write.for_any_department"):
         if not code:
             raise field_error("department_code", "管理员登记时必须指定部门。",
                               "An administrator must name the department.")

@@ -136,7 +136,7 @@ class Subject:
 
 NOBODY = Subject()
 Action = Literal[
-    "dataset.register", "dataset.edit", "dataset.review", "dataset.for_any_department",
+    "dataset.register", "dataset.edit", "dataset.review", "write.for_any_department",
     "import.start", "source.register", "source.change", "source.run", "source.review",
     "grant.revoke", "publisher.list", "publisher.link", "department.manage",
     "user.manage", "calendar.manage", "sharing.request", "sharing.history.full",
@@ -201,9 +201,10 @@ RULES: dict[Action, Rule] = {
                                             "You cannot review your own department's entries.")),
         Clause(_not_made_by_self, Message("不能审核自己提交的内容。",
                                           "You cannot approve your own entry.")))),
-    # an administrator names the department a write is for; everyone else writes for their own
-    "dataset.for_any_department": _admin_only(
-        "只能为本部门登记信息资源。", "You can only register datasets of your own department."),
+    # an administrator names the department a write (dataset, import, source) is for;
+    # everyone else writes for their own
+    "write.for_any_department": _admin_only(
+        "只能为本部门登记。", "You can only register for your own department."),
     "import.start": Rule(("steward", "admin"), Message(
         "只有部门数据管理员或管理员可以导入目录表。",
         "Only department data stewards and administrators import catalog spreadsheets.")),

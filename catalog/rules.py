@@ -28,11 +28,16 @@ def _share_basis(record: Record, _settings: Settings, _actor: Actor) -> FieldErr
     return {}
 
 
-def _share_method(record: Record, _settings: Settings, _actor: Actor) -> FieldErrors:
-    method, form = record.get("share_method"), record.get("resource_form")
-    if record.get("share_type") in ("unconditional", "conditional") and not method:
+def _share_method(record: Record, settings: Settings, actor: Actor) -> FieldErrors:
+    if record.get("share_type") in ("unconditional", "conditional") and \
+            not record.get("share_method"):
         return {"share_method": [Message("可共享的信息资源必须注明共享方式。",
                                          "A shareable resource must state its sharing method.")]}
+    return _share_method_fits(record, settings, actor)
+
+
+def _share_method_fits(record: Record, _settings: Settings, _actor: Actor) -> FieldErrors:
+    method, form = record.get("share_method"), record.get("resource_form")
     if method and form and method not in SHARE_METHODS_BY_FORM.get(form, frozenset()):
         form_label = scheme("resource-form").get(form)
         allowed = sorted(SHARE_METHODS_BY_FORM[form])
@@ -109,6 +114,11 @@ def _dates(record: Record, _settings: Settings, _actor: Actor) -> FieldErrors:
 # on every path; the others make a kept record 待完善 where ingest keeps and flags
 UNSAFE: tuple[Rule, ...] = (_security_level,)
 RULES: tuple[Rule, ...] = (_title, _share_basis, _share_method, _open_level, _codes, _dates)
+# what a draft (保存草稿) already obeys: it may be incomplete — what must be given (共享依据,
+# 共享方式) waits for submission (``DatasetService.submit`` validates fully) — but nothing it
+# holds is malformed or contradicts another of its values, and nothing unsafe is kept
+DRAFT_RULES: tuple[Rule, ...] = (*UNSAFE, _title, _share_method_fits, _open_level, _codes,
+                                  _dates)
 
 
 def check(record: Record, settings: Settings, actor: Actor,

@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, case, select
 from sqlalchemy.orm import Session
 
 from catalog import policy
 from catalog.actors import Actor
-from catalog.conditions import evaluate, row_of, to_sql
+from catalog.conditions import FALSE, evaluate, row_of, to_sql
 from catalog.db import Dataset
 
 View = Literal["current", "published"]
@@ -38,6 +38,16 @@ def visible(actor: Actor, title_contains: str | None = None) -> ColumnElement[bo
         published = and_(published, ~working,
                          Dataset.published_title.contains(title_contains, autoescape=True))
     return current | published
+
+
+def seen_title_sort(actor: Actor) -> ColumnElement[str | None]:
+    """SQL: the pinyin sort key of the title of the revision the actor sees (the working
+    copy's, or the published one's), to order a list by name in the store."""
+    working = policy.dataset_working_copy(actor)
+    if working == FALSE:
+        return Dataset.published_title_sort.expression
+    return case((to_sql(working, DATASET_COLUMNS), Dataset.title_sort),
+                else_=Dataset.published_title_sort)
 
 
 def view_of(actor: Actor, dataset: Any) -> View | None:

@@ -41,8 +41,9 @@ from catalog.actors import Actor
 from catalog.bulk import insert_rows
 from catalog.db import Dataset, DatasetRevision, Department, OutboxEvent, utcnow
 from catalog.errors import InvalidInput, Message, field_error
-from catalog.problems import Problem, as_dicts, possible_duplicate
+from catalog.problems import UNCLASSIFIED, Problem, as_dicts, possible_duplicate
 from catalog.resource_codes import prefix_for, reserve_codes
+from catalog.sort_keys import title_sort_key
 from vocab.concepts import security_rank
 
 PublisherRule = Callable[[dict[str, Any], Department], None]
@@ -133,10 +134,26 @@ def replaced_code(code: str) -> Problem:
         "assigned."), code)
 
 
+def record_rank(record: dict[str, Any], actor: Actor) -> int:
+    """The security rank a record is stored at: its level's, or — a draft saved before its
+    密级 is chosen — the registrant's clearance (a draft is seen only within its department,
+    and never by anyone the registrant's clearance would not reach)."""
+    level = record.get("security_level")
+    return security_rank(level) if level else actor.clearance_rank
+
+
+def code_classification(record: dict[str, Any]) -> str:
+    """The classification a record's resource code is drawn from: its own, or — a draft saved
+    before its 分类 is chosen — 其他部门 (the code follows the classification once it is set,
+    while the dataset has never been published: ``DatasetService.update``)."""
+    return str(record.get("classification") or UNCLASSIFIED)
+
+
 def published_columns(revision: int, security_rank: int, title: str) -> dict[str, Any]:
     """The dataset columns that make ``revision`` the one everyone (within clearance) sees."""
     return {"published_revision": revision, "published_security_rank": security_rank,
-            "published_title": title[:200]}
+            "published_title": title[:200],
+            "published_title_sort": title_sort_key(title) if revision else None}
 
 
 def change_event(dataset_id: str, state: str, revision: int,
@@ -212,7 +229,7 @@ def create_datasets(session: Session, actor: Actor, items: list[NewDataset], *, 
     wanting = [p for p in accepted if not items[p].record.get("resource_code")]
     given = {items[p].record["resource_code"] for p in accepted
              if items[p].record.get("resource_code")}
-    classifications = [items[p].record["classification"] for p in wanting]
+    classifications = [code_classification(items[p].record) for p in wanting]
     if deferred is None:
         codes = reserve_codes(session, classifications, avoid=given)
     else:
@@ -261,7 +278,7 @@ def _insert(session: Session, actor: Actor, items: list[NewDataset], keys: list[
     for number, (item, (publisher, title_key)) in enumerate(zip(items, keys, strict=True)):
         record = item.record
         dataset_id = str(uuid.UUID(bytes=random[16 * number:16 * number + 16], version=4))
-        rank = security_rank(record["security_level"])
+        rank = record_rank(record, actor)
         begins = starting_state(state, item.problems)
         published = 1 if state == "published" else None
         title = str(record.get("title") or "")
@@ -270,6 +287,7 @@ def _insert(session: Session, actor: Actor, items: list[NewDataset], keys: list[
             "id": dataset_id, "department_id": item.department_id,
             "resource_code": record["resource_code"], "state": begins,
             "title": title[:200], "title_key": title_key[:200], "security_rank": rank,
+            "title_sort": title_sort_key(title),
             "current_revision": 1, "review_note": "", "publisher_key": publisher,
             "problem_count": len(item.problems),
             **(published_columns(1, rank, title) if published else unpublished),

@@ -79,7 +79,7 @@ SEEN_BY_VIEWERS = ("/api/datasets/{id}", "/dataset/{id}.ttl", "/datasets/{id}")
 # Every other route that may show record content: the paths to call (ids filled in).
 CONTENT_ROUTES = {
     "/": "/",
-    "/datasets": "/datasets /datasets?page=2",
+    "/datasets": "/datasets /datasets?page=2 /datasets?sort=title&page=2",
     "/search": f"/search?q={TITLE}",
     "/review": "/review",
     "/imports": "/imports",
@@ -91,6 +91,9 @@ CONTENT_ROUTES = {
     "/api/organizations": "/api/organizations",
     "/admin/publishers": "/admin/publishers",
     "/harvest": "/harvest",
+    "/catalog": "/catalog",
+    "/departments": "/departments",
+    "/departments/<code>": f"/departments/{PUBLIC_SECURITY} /departments/{MARKET}",
     "/sharing": "/sharing",
     "/sharing/<any(mine, to_review, escalated):tab>":
         "/sharing/mine /sharing/to_review /sharing/escalated",
@@ -120,6 +123,8 @@ CONTENT_ROUTES = {
 CONTENT_COLUMNS = {
     "datasets.title": "dataset_working_copy", "datasets.title_key": "dataset_working_copy",
     "datasets.published_title": "dataset_published",
+    "datasets.title_sort": "dataset_working_copy (an ORDER BY key, never shown)",
+    "datasets.published_title_sort": "dataset_published (an ORDER BY key, never shown)",
     "datasets.resource_code": "dataset_working_copy / dataset_published",
     "datasets.publisher_key": "dataset_working_copy / dataset_published",
     "datasets.review_note": "dataset_working_copy",

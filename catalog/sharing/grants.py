@@ -18,6 +18,7 @@ from catalog.db import Department, OutboxEvent, SharingGrant, SharingRequest
 from catalog.errors import Conflict, Message
 
 GRANT_STATUSES = ("active", "scheduled", "expired", "revoked")
+EXPIRING = "expiring"   # register_query(status=EXPIRING): active grants warned of their end
 
 
 def create_grant(session: Session, request: SharingRequest, actor: Actor,
@@ -152,6 +153,9 @@ def _status(status: str, today: date) -> ColumnElement[bool]:
         "expired": and_(live, SharingGrant.period_end < today),
         "scheduled": and_(live, SharingGrant.period_start > today),
         "active": and_(live, SharingGrant.period_start <= today, SharingGrant.period_end >= today),
+        # a filter, not a status a grant shows: active ones the deadline job warned of expiry
+        EXPIRING: and_(live, SharingGrant.period_start <= today, SharingGrant.period_end >= today,
+                       SharingGrant.expiry_notified.is_(True)),
     }[status]
 
 

@@ -110,7 +110,7 @@ def import_file(datasets: DatasetService, actor: Actor, source: SheetSource, fil
     exceeds the ``meter``'s budget. Without a ``sink`` the result lists every row; with one,
     the rows go to the sink and the result only counts them."""
     # refused once here, or every row would report it
-    if policy.may(actor, "dataset.for_any_department") and not department_code:
+    if policy.may(actor, "write.for_any_department") and not department_code:
         raise field_error("department_code", "管理员导入时必须指定部门。",
                           "An administrator must name the department.")
     datasets.check_writable(actor, department_code)

@@ -7,6 +7,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     import catalog.web.admin_pages  # noqa: F401  (its views register on pages.bp)
+    from catalog.web import browse_pages as _browse  # noqa: F401 (its views, on pages.bp)
     from catalog.web import export, imports_page, pages
     from catalog.web import harvest_pages as _harvest  # noqa: F401 (its views, on pages.bp)
     from catalog.web import sharing_pages as _sharing  # noqa: F401 (its views, on pages.bp)

@@ -359,6 +359,12 @@ class Row:
         return self.value in ("", [], None)
 
 
+def in_form_order(errors: Mapping[str, Any]) -> dict[str, Any]:
+    """Field messages in the order of the form's fields (the list of what a draft lacks)."""
+    order = {w.name: n for n, w in enumerate(WIDGETS)}
+    return dict(sorted(errors.items(), key=lambda kv: order.get(kv[0].split(".")[0], len(order))))
+
+
 def display_rows(record: Mapping[str, Any]) -> list[Row]:
     """Every field the form has, in form order, with concept codes shown as labels."""
     return [Row(w, display_value(w, record.get(w.name))) for w in WIDGETS]

@@ -20,6 +20,7 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
+from catalog import policy
 from catalog.api.auth import current_actor, services
 from catalog.api.harvest_schemas import OUTCOMES, JsonObject
 from catalog.api.imports import allow_spreadsheet_bodies, read_upload
@@ -139,7 +140,7 @@ def _upload() -> SpreadsheetUpload | None:
 def _form_page(form: SourceForm, placed: Placed | None = None, *, view: SourceView | None = None,
                status: int = 200) -> tuple[str, int]:
     actor = current_actor()
-    departments = services().departments.list() if actor.role == "admin" and view is None \
+    departments = services().departments.list() if policy.may(actor, "write.for_any_department") and view is None \
         else []
     return render_template("harvest_form.html", form=form, view=view,
                            errors=(placed or Placed()).errors, types=TYPES,

@@ -33,7 +33,7 @@ def _list_page(errors: FormErrors | None = None, status: int = 200) -> tuple[str
     actor = current_actor()
     jobs = services().imports.list(actor, page=_int_arg("page", 1), page_size=20)
     departments = services().departments.list() \
-        if policy.may(actor, "dataset.for_any_department") else []
+        if policy.may(actor, "write.for_any_department") else []
     return render_template("imports.html", jobs=jobs, errors=errors or FormErrors(),
                            departments=departments, can_start=policy.may(actor, "import.start"),
                            form=request.form), status

@@ -39,6 +39,7 @@ from catalog.web.forms import (
     csrf_token,
     display_rows,
     form_from_record,
+    in_form_order,
     is_link,
     parse_dataset_form,
     place_errors,
@@ -229,40 +230,6 @@ def logout() -> Response:
 # -- reading ------------------------------------------------------------------------------------
 
 
-@bp.get("/")
-def home() -> str:
-    actor = current_actor()
-    datasets = services().datasets
-    department = own_department(actor) if actor.has_role("steward", "staff") else None
-    own_counts = {state: datasets.list(actor, department_code=department.code, state=state,
-                                       page_size=1).total
-                  for state in STATES} if department else {}
-    queue = datasets.list(actor, state="submitted", page_size=1).total \
-        if actor.has_role("reviewer", "admin") else None
-    recent = datasets.list(actor, page_size=5)
-    return render_template("home.html", total=recent.total, recent=recent.items,
-                           department=department, own_counts=own_counts, queue=queue)
-
-
-@bp.get("/datasets")
-def dataset_list() -> str:
-    actor = current_actor()
-    q = request.args.get("q", "").strip()
-    department = request.args.get("department", "").strip()
-    state = request.args.get("state", "").strip()
-    state = state if state in STATES else ""
-    page = _int_arg("page", 1)
-    result = services().datasets.list(actor, department_code=department or None,
-                                      state=state or None, q=q or None, page=page,
-                                      page_size=PAGE_SIZE)
-    pages = max(1, ceil(result.total / PAGE_SIZE))
-    filters = {k: v for k, v in (("q", q), ("department", department), ("state", state)) if v}
-    return render_template("datasets.html", result=result, pages=pages, filters=filters,
-                           departments=services().departments.list(),
-                           show_state=actor.department_id is not None
-                           or actor.has_role("reviewer", "admin"))
-
-
 @bp.get("/datasets/<dataset_id>")
 def dataset_detail(dataset_id: str) -> Any:
     return _detail_page(dataset_id)
@@ -279,6 +246,8 @@ def _detail_page(dataset_id: str, share: dict[str, Any] | None = None,
         rows=display_rows({**view.record, "resource_code": view.resource_code}),
         can_edit=editable and view.state != "withdrawn",
         can_submit=editable and view.state in ("draft", "returned"),
+        submit_needs=in_form_order(services().datasets.submit_check(actor, view.record))
+        if editable and view.state in ("draft", "returned") else {},
         can_withdraw=editable and view.state != "withdrawn",
         can_review=can_review(actor, view),
         history=sharing_history(actor, dataset_id),
@@ -419,7 +388,7 @@ def _form_page(view: DatasetView | None, data: FormData, errors: FormErrors | No
                status: int = 200) -> tuple[str, int]:
     actor = current_actor()
     departments = services().departments.list() \
-        if policy.may(actor, "dataset.for_any_department") and view is None else []
+        if policy.may(actor, "write.for_any_department") and view is None else []
     return render_template(
         "dataset_form.html", view=view, data=data, errors=errors or FormErrors(),
         widgets=WIDGETS, input_types=INPUT_TYPES, row_index=ROW_INDEX,
@@ -475,10 +444,16 @@ def dataset_edit(dataset_id: str) -> Any:
 
 @bp.post("/datasets/<dataset_id>/submit")
 @login_required(*policy.roles_of("dataset.edit"))
-def dataset_submit(dataset_id: str) -> Response:
+def dataset_submit(dataset_id: str) -> Any:
+    actor = current_actor()
     try:
-        services().datasets.submit(current_actor(), dataset_id)
+        services().datasets.submit(actor, dataset_id)
         notify(message("flash.submitted"))
+    except InvalidInput as exc:   # an incomplete draft: the form again, with what it lacks
+        view = services().datasets.get(actor, dataset_id)
+        return _form_page(view, form_from_record({**view.record,
+                                                  "resource_code": view.resource_code}),
+                          place_errors(exc.errors), 422)
     except Conflict as exc:
         notify(exc.message, "error")
     return redirect(_detail_url(dataset_id))

@@ -106,7 +106,10 @@ CASES: tuple[Case, ...] = (
     ds("title missing", record(title=None), "title"),
     ds("title null", {**record(), "title": None}, "title"),
     ds("title only spaces", new("   "), "title"),
-    ds("every required field missing", {"title_en": "nothing else"}, "title", "classification",
+    # a draft may be incomplete (it needs its title); submitting checks every required field
+    ds("draft without a title", {"title_en": "nothing else"}, "title"),
+    ds("every required field missing on submit", {"title_en": "nothing else", "submit": True},
+       "title", "classification",
        "description", "resource_form", "share_type", "open_type", "update_cycle",
        "security_level"),
     ds("data item without name", new("缺少信息项名称", data_items=[{"data_type": "string"}]),
@@ -162,9 +165,12 @@ CASES: tuple[Case, ...] = (
     # domain rules
     ds("secret on the extranet", new("涉密信息", security_level="secret"), "security_level"),
     ds("open but internal", new("开放属性冲突", open_type="open"), "security_level"),
-    ds("conditional sharing without basis", new("缺少依据一", share_basis=None), "share_basis"),
+    # what must be given is checked on submission (a draft may still lack it)
+    ds("conditional sharing without basis",
+       {**new("缺少依据一", share_basis=None), "submit": True}, "share_basis"),
     ds("no sharing without basis",
-       new("缺少依据二", share_type="none", share_method=None, share_basis=None), "share_basis"),
+       {**new("缺少依据二", share_type="none", share_method=None, share_basis=None),
+        "submit": True}, "share_basis"),
     ds("spreadsheet shared by database",
        new("共享方式冲突", resource_form="spreadsheet", share_method="database"), "share_method"),
     ds("duplicate title in the department", new("全省常住人口 基本信息！"), "title"),

@@ -25,7 +25,7 @@ from catalog.db import ApiToken, AuditEntry
 from harvesters.uploads import SpreadsheetUpload
 from tests.api.conftest import ApiWorld, assert_no_traceback, body_of, store_snapshot
 from tests.catalog.test_import_jobs import csv_file, titles
-from tests.factories import MARKET
+from tests.factories import MARKET, PUBLIC_SECURITY
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
@@ -388,7 +388,9 @@ def test_pages_have_no_inline_script_or_style(api_world: ApiWorld) -> None:
              f"/harvest/jobs/{report['job']}/items/{item}",
              "/sharing/mine", "/sharing/to_review",
              "/sharing/escalated", "/sharing/grants", "/inbox",
-             f"/sharing/requests/{sharing_request(api_world)}"}
+             f"/sharing/requests/{sharing_request(api_world)}",
+             "/catalog", "/departments",
+             f"/departments/{PUBLIC_SECURITY}", "/datasets?sort=title&classification=101"}
     web_rules = {r.rule for r in api_world.app.url_map.iter_rules()
                  if r.endpoint.startswith("pages.") and "GET" in (r.methods or ())}
     assert web_rules == {"/", "/login", "/datasets", "/search", "/review", "/datasets/new",
@@ -401,7 +403,9 @@ def test_pages_have_no_inline_script_or_style(api_world: ApiWorld) -> None:
                          "/harvest/jobs/<int:job_id>/items/<int:item_id>",
                          "/sharing", "/sharing/<any(mine, to_review, "
                          "escalated):tab>", "/sharing/requests/<request_id>", "/sharing/grants",
-                         "/sharing/grants.csv", "/inbox"}
+                         "/sharing/grants.csv", "/inbox",
+                         "/catalog", "/departments",
+                         "/departments/<code>"}
     for path in pages:
         html = browser.get(path).get_data(as_text=True)
         for pattern in INLINE:

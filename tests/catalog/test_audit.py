@@ -112,7 +112,7 @@ def test_a_refused_write_appends_nothing(world: World) -> None:
     with pytest.raises(Exception):  # noqa: B017 - any refusal: the point is the log after it
         services.datasets.register(world.staff, record())
     with pytest.raises(Exception):  # noqa: B017
-        services.datasets.register(world.steward, record(share_basis=None))
+        services.datasets.register(world.steward, record(share_basis=None), submit=True)
     assert len(entries(services.store)) == count
     assert verify(services.store).ok
 

@@ -57,8 +57,8 @@ def test_codes_are_generated_in_sequence_and_unique(world):
 
 def test_domain_rules(world):
     datasets = world.services.datasets
-    with pytest.raises(InvalidInput) as missing_basis:
-        datasets.register(world.steward, record(share_basis=None))
+    with pytest.raises(InvalidInput) as missing_basis:   # completeness: checked on submit
+        datasets.register(world.steward, record(share_basis=None), submit=True)
     assert "share_basis" in missing_basis.value.errors
     with pytest.raises(InvalidInput) as too_secret:
         datasets.register(world.steward, record(security_level="secret"))

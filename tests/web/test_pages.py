@@ -192,7 +192,8 @@ def test_invalid_form_rerenders_with_messages_in_chinese(browser_as, world: Worl
 def test_invalid_form_messages_in_english(browser_as, world: World):
     steward = browser_as("steward")
     steward.get("/?lang=en")
-    response = steward.post("/datasets/new", form_pairs(record(title=None, share_basis=None)),
+    response = steward.post("/datasets/new", form_pairs(record(title=None, share_basis=None),
+                                                        action="submit"),
                             form_page="/datasets/new")
     assert response.status_code == 422
     body = text(response)
