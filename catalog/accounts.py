@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 
 from catalog import audit, login_sessions, login_throttle, policy
 from catalog.actors import ANONYMOUS, ROLES, Actor
@@ -16,7 +16,7 @@ from catalog.config import Settings
 from catalog.db import ApiToken, Department, User, utcnow
 from catalog.errors import Forbidden, InvalidInput, Message, NotAuthenticated, NotFound, field_error
 from catalog.login_throttle import Attempt
-from catalog.paging import Paged, bounds
+from catalog.paging import Paged, bounds, text_filter
 from catalog.password_policy import password_problems
 from catalog.passwords import check_password, hash_password, new_token, token_digest
 from catalog.store import Store
@@ -319,10 +319,7 @@ class AccountService:
         name."""
         _admin_only(actor, "只有系统管理员可以查看用户。", "Only administrators list users.")
         offset, limit = bounds(page, page_size)
-        where = []
-        if q:
-            pattern = f"%{q.strip()}%"
-            where.append(or_(User.username.ilike(pattern), User.display_name.ilike(pattern)))
+        where = text_filter(q, User.username, User.display_name)
         with self.store.reading() as session:
             total = session.scalar(select(func.count(User.id)).where(*where)) or 0
             rows = session.execute(select(User, Department).outerjoin(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, case, func, or_, select, update
+from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.orm import Session
 
 from catalog import audit, policy
@@ -18,7 +18,7 @@ from catalog.actors import Actor
 from catalog.bulk import insert_rows
 from catalog.db import Dataset, DatasetRevision, Department, Organization, OutboxEvent, utcnow
 from catalog.errors import Message, NotFound
-from catalog.paging import Paged, bounds
+from catalog.paging import Paged, bounds, text_filter
 from catalog.store import Store
 from catalog.visibility import visible
 from catalog.writes import change_event
@@ -83,10 +83,7 @@ class CompletionService:
         """One page of the publishers (by name); ``q`` matches a name or a credit code."""
         policy.check(actor, "publisher.list")
         offset, limit = bounds(page, page_size)
-        where = []
-        if q:
-            pattern = f"%{q.strip()}%"
-            where.append(or_(Organization.name.ilike(pattern), Organization.code.ilike(pattern)))
+        where = text_filter(q, Organization.name, Organization.code)
         with self.store.reading() as session:
             total = session.scalar(select(func.count(Organization.id)).where(*where)) or 0
             found = _organizations(session, actor, select(Organization, Department.code)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -16,7 +16,7 @@ from catalog.credit_code import valid_credit_code
 from catalog.db import Department
 from catalog.errors import Forbidden, InvalidInput, Message, field_error
 from catalog.messages import invalid_from_marshmallow
-from catalog.paging import Paged, bounds
+from catalog.paging import Paged, bounds, text_filter
 from catalog.schemas import Text
 from catalog.store import Store
 from vocab.concepts import scheme
@@ -64,11 +64,7 @@ class DepartmentService:
         """One page of the departments, by id; ``q`` matches a name, short name or code."""
         offset, limit = bounds(page, page_size)
         parent = aliased(Department)
-        where = []
-        if q:
-            pattern = f"%{q.strip()}%"
-            where.append(or_(Department.name.ilike(pattern), Department.short_name.ilike(pattern),
-                             Department.code.ilike(pattern)))
+        where = text_filter(q, Department.name, Department.short_name, Department.code)
         with self.store.reading() as session:
             total = session.scalar(select(func.count(Department.id)).where(*where)) or 0
             rows = session.execute(select(Department, parent.code).outerjoin(

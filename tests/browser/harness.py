@@ -133,11 +133,13 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture
-def page(chromium: Any, demo_server: str, request: pytest.FixtureRequest) -> Iterator[Any]:
-    context = chromium.new_context(base_url=demo_server, locale="zh-CN",
-                                   timezone_id="Asia/Shanghai", accept_downloads=True,
-                                   viewport={"width": 1280, "height": 900})
+def tab(browser: Any, base_url: str, request: pytest.FixtureRequest,
+        width: int = 1280) -> Iterator[Any]:
+    """A fresh browser context and page on ``base_url`` for one test (its screenshots on the
+    test's node; a failing test's last page photographed)."""
+    context = browser.new_context(base_url=base_url, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai", accept_downloads=True,
+                                  viewport={"width": width, "height": 900})
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     tab = context.new_page()
     request.node.shots = Shots(tab, request.node.name)
@@ -148,6 +150,11 @@ def page(chromium: Any, demo_server: str, request: pytest.FixtureRequest) -> Ite
         if report is not None and report.failed:
             request.node.shots.take("FAILED")
         context.close()
+
+
+@pytest.fixture
+def page(chromium: Any, demo_server: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    yield from tab(chromium, demo_server, request)
 
 
 class Shots:

@@ -25,7 +25,7 @@ from catalog.services import Services
 from catalog.store import Store
 from harvesters import jobs
 from harvesters.worker import Worker
-from tests.browser.harness import ACTION_TIMEOUT_MS, Shots
+from tests.browser.harness import Shots, tab
 from tests.conftest import make_settings
 from tests.factories import World, build_world
 from tests.harvesters.conftest import FAST, LOCAL_SOURCES
@@ -77,30 +77,14 @@ def portal() -> Iterator[Site]:
     site.stop()
 
 
-def _tab(browser: Any, mulu: Mulu, request: pytest.FixtureRequest, width: int) -> Iterator[Any]:
-    context = browser.new_context(base_url=mulu.base, locale="zh-CN",
-                                   timezone_id="Asia/Shanghai",
-                                   viewport={"width": width, "height": 900})
-    context.set_default_timeout(ACTION_TIMEOUT_MS)
-    tab = context.new_page()
-    request.node.shots = Shots(tab, request.node.name)
-    try:
-        yield tab
-    finally:
-        report = getattr(request.node, "rep_call", None)
-        if report is not None and report.failed:
-            request.node.shots.take("FAILED")
-        context.close()
-
-
 @pytest.fixture
 def page(chromium: Any, mulu: Mulu, request: pytest.FixtureRequest) -> Iterator[Any]:
-    yield from _tab(chromium, mulu, request, 1280)
+    yield from tab(chromium, mulu.base, request)
 
 
 @pytest.fixture
 def narrow(chromium: Any, mulu: Mulu, request: pytest.FixtureRequest) -> Iterator[Any]:
-    yield from _tab(chromium, mulu, request, NARROW)
+    yield from tab(chromium, mulu.base, request, NARROW)
 
 
 def login(page: Any, username: str) -> None:
