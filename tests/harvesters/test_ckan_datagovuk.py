@@ -26,7 +26,7 @@ def test_all_285_real_packages_are_kept_under_their_publishers(world, site):
     packages = replayed_packages()
     assert len(packages) == 285 and len({p["id"] for p in packages}) == 285
     result = run(world, add_source(world, "ckan", FakeCkan(site, packages).url,
-                                   limits={"page_size": 100}))
+                                   limits={"page_size": 100, "job_seconds": 600.0}))
     assert result["counts"]["created"] == 285 and result["counts"]["failed"] == 0, result
     assert result["kept_with_problems"]["count"] == 285
     assert count_datasets(world) == 285

@@ -234,6 +234,6 @@ def test_form_needs_the_csrf_token_and_a_department_role(app, browser, browser_a
     assert bare.status_code == 400
     anonymous = browser.post(f"/datasets/{dataset}/sharing-requests", form())
     assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/login")
-    reviewer = browser_as("reviewer")
-    assert reviewer.post(f"/datasets/{dataset}/sharing-requests", form()).status_code == 403
-    assert world.services.sharing.list(world.reviewer)["total"] == 0
+    admin = browser_as("admin")   # of no department: nobody to request for
+    assert admin.post(f"/datasets/{dataset}/sharing-requests", form()).status_code == 403
+    assert world.services.sharing.list(world.admin)["total"] == 0
