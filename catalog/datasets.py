@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from catalog import audit, lifecycle, publishers, rules
 from catalog.actors import Actor
 from catalog.config import Settings
-from catalog.db import Dataset, DatasetRevision, Department, OutboxEvent, utcnow
+from catalog.db import Dataset, DatasetRevision, Department, OutboxEvent, as_utc, utcnow
 from catalog.departments import writable_department
 from catalog.errors import Conflict, Forbidden, InvalidInput, Message, NotFound, field_error
 from catalog.messages import invalid_from_marshmallow, merge
@@ -566,8 +566,8 @@ class DatasetService:
             rows = session.scalars(select(DatasetRevision).where(
                 DatasetRevision.dataset_id == dataset.id, DatasetRevision.number <= (last or 0))
                 .order_by(DatasetRevision.number))
-            return [RevisionView(r.number, r.author, r.created_at, list(r.changed_fields), r.note,
-                                 dict(r.data)) for r in rows]
+            return [RevisionView(r.number, r.author, as_utc(r.created_at), list(r.changed_fields),
+                                 r.note, dict(r.data)) for r in rows]
 
     # -- helpers ----------------------------------------------------------------------------
     def _writable_department(self, session: Session, actor: Actor,

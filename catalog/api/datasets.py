@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from catalog.api.auth import current_actor, require, services
+from catalog.api.contract import may_answer
 from catalog.api.schemas import (
     DatasetOutSchema,
     DatasetPageSchema,
@@ -60,6 +61,7 @@ class DatasetItem(MethodView):
         return services().datasets.get(current_actor(), dataset_id).as_dict()
 
     @require("steward", "admin")
+    @may_answer(409)
     @blp.arguments(DatasetWriteSchema)
     @blp.response(200, DatasetOutSchema)
     def put(self, payload: dict[str, Any], dataset_id: str) -> dict[str, Any]:
@@ -70,6 +72,7 @@ class DatasetItem(MethodView):
                                           note=options.get("note", "")).as_dict()
 
     @require("steward", "admin")
+    @may_answer(409)
     @blp.arguments(ReasonSchema, location="query")
     @blp.response(200, DatasetOutSchema)
     def delete(self, args: dict[str, Any], dataset_id: str) -> dict[str, Any]:
@@ -79,6 +82,7 @@ class DatasetItem(MethodView):
 
 @blp.route("/<dataset_id>/submit", methods=["POST"])
 @require("steward", "admin")
+@may_answer(409)
 @blp.response(200, DatasetOutSchema)
 def submit(dataset_id: str) -> dict[str, Any]:
     """Submit the working copy for review."""
@@ -87,6 +91,7 @@ def submit(dataset_id: str) -> dict[str, Any]:
 
 @blp.route("/<dataset_id>/review", methods=["POST"])
 @require("reviewer", "admin")
+@may_answer(409)
 @blp.arguments(ReviewSchema)
 @blp.response(200, DatasetOutSchema)
 def review(args: dict[str, Any], dataset_id: str) -> dict[str, Any]:

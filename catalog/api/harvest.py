@@ -12,9 +12,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema
 
 from catalog.api.auth import current_actor, require, services
+from catalog.api.contract import may_answer
 from catalog.api.harvest_schemas import (
     ItemPageSchema,
     ItemQuerySchema,
+    JobBriefSchema,
     JobWriteSchema,
     ProvenanceSchema,
     ReportSchema,
@@ -111,6 +113,7 @@ def dataset_provenance(dataset_id: str) -> list[dict[str, Any]]:
 
 @blp.route("/sources/<int:source_id>/disable", methods=["POST"])
 @require("steward", "admin")
+@may_answer(409)
 @blp.response(200, SourceSchema)
 def disable_source(source_id: int) -> dict[str, Any]:
     """Stop a source: it never runs (scheduled or asked) and its queued job is cancelled."""
@@ -119,6 +122,7 @@ def disable_source(source_id: int) -> dict[str, Any]:
 
 @blp.route("/sources/<int:source_id>/enable", methods=["POST"])
 @require("steward", "admin")
+@may_answer(409)
 @blp.response(200, SourceSchema)
 def enable_source(source_id: int) -> dict[str, Any]:
     """Let a disabled source run again: approved if it was, else pending approval."""
@@ -127,6 +131,7 @@ def enable_source(source_id: int) -> dict[str, Any]:
 
 @blp.route("/sources/<int:source_id>/review", methods=["POST"])
 @require("reviewer", "admin")
+@may_answer(409)
 @blp.arguments(SourceReviewSchema)
 @blp.response(200, SourceSchema)
 def review_source(args: dict[str, Any], source_id: int) -> dict[str, Any]:
@@ -138,12 +143,13 @@ def review_source(args: dict[str, Any], source_id: int) -> dict[str, Any]:
 @blp.route("/sources/<int:source_id>/jobs")
 class SourceJobs(MethodView):
     @require()
-    @blp.response(200)
+    @blp.response(200, JobBriefSchema(many=True))
     def get(self, source_id: int) -> list[dict[str, Any]]:
         """The source's jobs, newest first."""
         return services().harvest.jobs(current_actor(), source_id)
 
     @require("steward", "admin")
+    @may_answer(409)
     @blp.arguments(JobWriteSchema)
     @blp.response(202, ReportSchema)
     def post(self, args: dict[str, Any], source_id: int) -> dict[str, Any]:

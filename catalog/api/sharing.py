@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from catalog.api.auth import current_actor, require, services
+from catalog.api.contract import may_answer
 from catalog.api.sharing_schemas import (
     AddressOutSchema,
     GrantOutSchema,
@@ -26,8 +27,13 @@ from catalog.sharing.inputs import AddressInput, DecisionInput, RequestInput, Re
 blp = Blueprint("sharing", __name__, url_prefix="/api",
                 description="数据共享申请、审核与授权 / sharing requests, review and grants")
 
+_CSV_CONTENT = {"text/csv": {"schema": {"type": "string"}}}
 _CSV = {"200": {"description": "the grant register as CSV (UTF-8 with BOM)",
-                "content": {"text/csv": {"schema": {"type": "string"}}}}}
+                "content": _CSV_CONTENT}}
+_JSON_OR_CSV = {"200": {"description": "the grant register: JSON, or CSV (UTF-8 with BOM) "
+                                       "with ``format=csv``",
+                        "content": {"application/json": {"schema": GrantOutSchema(many=True)},
+                                    **_CSV_CONTENT}}}
 
 
 @blp.route("/sharing-requests")
@@ -40,6 +46,7 @@ class SharingRequests(MethodView):
         return services().sharing.list(current_actor(), **query)
 
     @require("staff", "steward", "reviewer")
+    @may_answer(409)
     @blp.arguments(RequestInput)
     @blp.response(201, RequestOutSchema)
     def post(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -59,6 +66,7 @@ def get_request(request_id: str) -> dict[str, Any]:
 
 @blp.route("/sharing-requests/<request_id>/decisions", methods=["POST"])
 @require()
+@may_answer(409)
 @blp.arguments(DecisionInput)
 @blp.response(200, RequestOutSchema)
 def decide(payload: dict[str, Any], request_id: str) -> dict[str, Any]:
@@ -76,7 +84,7 @@ def _csv(body: bytes) -> Response:
 @require()
 @blp.arguments(GrantQuerySchema, location="query")
 @blp.response(200, GrantOutSchema(many=True))
-@blp.doc(responses=_CSV)
+@blp.doc(responses=_JSON_OR_CSV)
 def list_grants(query: dict[str, Any]) -> Any:
     """The grant register, by dataset and by department; ``format=csv`` exports it."""
     fmt = query.pop("format")
@@ -97,6 +105,7 @@ def grants_csv(query: dict[str, Any]) -> Response:
 
 @blp.route("/grants/<grant_id>/revoke", methods=["POST"])
 @require("steward", "reviewer", "admin")
+@may_answer(409)
 @blp.arguments(RevokeInput)
 @blp.response(200, GrantOutSchema)
 def revoke(payload: dict[str, Any], grant_id: str) -> dict[str, Any]:
