@@ -8,6 +8,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from catalog import errors_http, http_headers, path_ids
+from catalog.api import contract
 from catalog.config import Settings, ensure_secret_key
 from catalog.services import Services
 from catalog.store import Store
@@ -16,7 +17,12 @@ MAX_BODY_BYTES = 5 * 1024 * 1024
 
 
 class MuluApi(Api):
-    """flask-smorest Api whose errors go through Mulu's own handlers (bilingual, no traces)."""
+    """flask-smorest Api whose errors go through Mulu's own handlers (bilingual, no traces),
+    documented with their real body; each operation lists its error statuses
+    (``catalog.api.contract``) instead of a catch-all ``default``."""
+
+    ERROR_SCHEMA = contract.ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_error_handlers(self) -> None:
         return None
@@ -60,6 +66,10 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Flask:
     api.register_blueprint(calendar_api.blp)
     from catalog.api import import_jobs  # issue 9 §4
     api.register_blueprint(import_jobs.blp)
+    contract.document(app, api)
+    from catalog.api import ratelimit
+
+    ratelimit.install(app, settings.anon_rate_limit)  # the first hook of every API request
     from catalog.web import register as register_web
 
     register_web(app)

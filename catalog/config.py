@@ -51,6 +51,7 @@ class Settings:
     login_address_lock_failures: int = 50
     login_lock_minutes: int = 15
     harvest_allow_networks: tuple[str, ...] = ()  # private ranges harvest sources may be on
+    anon_rate_limit: int = 120  # anonymous API requests a minute per client address; 0: none
 
     HELP = {
         "MULU_DATA_DIR": "where the embedded store, index and uploads live (default ./mulu-data)",
@@ -91,6 +92,9 @@ class Settings:
                                             "address (default 50)",
         "MULU_LOGIN_LOCK_MINUTES": "how long a lock lasts, and how long failures are "
                                    "remembered (default 15)",
+        "MULU_ANON_RATE_LIMIT": "API requests a minute one client address may make without "
+                                "signing in (default 120; 0: no limit); beyond it 429 with "
+                                "Retry-After. Signed-in and bearer-token calls are not limited",
         "MULU_HARVEST_ALLOW_NETWORKS": "networks (CIDR, comma separated) harvest sources may be "
                                        "on besides public addresses, e.g. 政务外网 10.0.0.0/8 "
                                        "(default none; link-local and Mulu's own address never)",
@@ -160,6 +164,7 @@ def load_settings(env: Mapping[str, str] | None = None, data_dir: str | Path | N
                                                  3, 100_000),
         login_lock_minutes=_int_setting(env, "MULU_LOGIN_LOCK_MINUTES", 15, 1, 24 * 60),
         harvest_allow_networks=networks_setting(env.get("MULU_HARVEST_ALLOW_NETWORKS", "")),
+        anon_rate_limit=_int_setting(env, "MULU_ANON_RATE_LIMIT", 120, 0, 1_000_000),
     )
 
 

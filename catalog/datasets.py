@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from catalog import audit, lifecycle, policy, publishers, rules
 from catalog.actors import Actor
 from catalog.config import Settings
-from catalog.db import Dataset, DatasetRevision, Department, OutboxEvent, utcnow
+from catalog.db import Dataset, DatasetRevision, Department, OutboxEvent, as_utc, utcnow
 from catalog.departments import writable_department
 from catalog.errors import (
     Conflict,
@@ -689,8 +689,8 @@ class DatasetService:
             rows = session.scalars(select(DatasetRevision).where(
                 DatasetRevision.dataset_id == dataset.id, DatasetRevision.number <= (last or 0))
                 .order_by(DatasetRevision.number))
-            return [RevisionView(r.number, r.author, r.created_at, list(r.changed_fields), r.note,
-                                 dict(r.data)) for r in rows]
+            return [RevisionView(r.number, r.author, as_utc(r.created_at), list(r.changed_fields),
+                                 r.note, dict(r.data)) for r in rows]
 
     # -- helpers ----------------------------------------------------------------------------
     def _code_follows_classification(self, actor: Actor, dataset_id: str, data: Any) -> Any:

@@ -61,5 +61,20 @@ class Conflict(MuluError):
     status = 409
 
 
+class RetryLater(MuluError):
+    """Nothing wrong with the request, but not now: retry after ``retry_after`` seconds
+    (answered with ``Retry-After``)."""
+
+    status = 503
+
+    def __init__(self, message: Message, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TooManyRequests(RetryLater):
+    status = 429
+
+
 def field_error(name: str, zh: str, en: str) -> InvalidInput:
     return InvalidInput({name: [Message(zh, en)]})

@@ -20,20 +20,14 @@ from sqlalchemy.orm import Session
 
 from catalog.config import Settings
 from catalog.db import LoginThrottle, as_utc
-from catalog.errors import Message, MuluError
+from catalog.errors import Message, TooManyRequests
 
 MAX_DELAY = timedelta(minutes=5)
 KEY_LENGTH = 64
 
 
-class TooManyAttempts(MuluError):
+class TooManyAttempts(TooManyRequests):
     """Sign-in refused without looking at the password: wait ``retry_after`` seconds."""
-
-    status = 429
-
-    def __init__(self, message: Message, retry_after: int):
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

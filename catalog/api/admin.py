@@ -6,10 +6,12 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 from sqlalchemy import text
 
 from catalog import policy
 from catalog.api.auth import current_actor, require, services
+from catalog.api.calendar import WarningSchema
 from catalog.api.schemas import (
     DepartmentOutSchema,
     TokenCreateSchema,
@@ -25,7 +27,32 @@ from catalog.departments import DepartmentInput
 blp = Blueprint("admin", __name__, url_prefix="/api", description="部门、用户与令牌 / departments, users, tokens")
 
 
+class _StoreHealthSchema(Schema):
+    backend = fields.String(metadata={"enum": ["sqlite", "postgresql"]})
+    ok = fields.Boolean()
+
+
+class _CalendarHealthSchema(Schema):
+    ok = fields.Boolean()
+    warnings = fields.List(fields.Nested(WarningSchema))
+
+
+class _SearchHealthSchema(Schema):
+    backend = fields.String(metadata={"enum": ["sqlite", "elasticsearch"]})
+
+
+class HealthSchema(Schema):
+    status = fields.String(metadata={"enum": ["ok", "warning", "degraded"]})
+    store = fields.Nested(_StoreHealthSchema)
+    calendar = fields.Nested(_CalendarHealthSchema)
+    search = fields.Nested(_SearchHealthSchema)
+    network = fields.String(metadata={"enum": ["internet", "extranet", "intranet"]})
+    security_ceiling = fields.String()
+
+
 @blp.route("/health", methods=["GET"])
+@blp.response(200, HealthSchema)
+@blp.alt_response(503, schema=HealthSchema, description="the store does not answer (degraded)")
 def health() -> tuple[dict[str, Any], int]:
     """Liveness and the configured store and search backends."""
     settings = services().settings

@@ -7,15 +7,14 @@ keeps the API out of reach of the "simple" cross-site requests a browser sends w
 
 from __future__ import annotations
 
-import re
 from functools import cache
 
 from flask import Flask, request
 from flask_smorest import Api
 
+from catalog.api.contract import spec_path
 from catalog.errors import Message, MuluError
 
-_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 DEFAULT_BODY_TYPES = frozenset({"application/json"})
 
 
@@ -45,7 +44,7 @@ def install(app: Flask, api: Api) -> None:
             "chunked" in request.headers.get("Transfer-Encoding", "").lower()
         if not has_body:
             return
-        path = _PARAMETER.sub(r"{\1}", request.url_rule.rule)
+        path = spec_path(request.url_rule.rule)
         allowed = declared().get((path, request.method), DEFAULT_BODY_TYPES)
         if request.mimetype not in allowed:
             raise UnsupportedBody(Message(

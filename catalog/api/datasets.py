@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from catalog import policy
 from catalog.api.auth import current_actor, require, services
+from catalog.api.contract import may_answer
 from catalog.api.schemas import (
     DatasetOutSchema,
     DatasetPageSchema,
@@ -61,6 +62,7 @@ class DatasetItem(MethodView):
         return services().datasets.get(current_actor(), dataset_id).as_dict()
 
     @require(*policy.roles_of("dataset.edit"))
+    @may_answer(409)
     @blp.arguments(DatasetWriteSchema)
     @blp.response(200, DatasetOutSchema)
     def put(self, payload: dict[str, Any], dataset_id: str) -> dict[str, Any]:
@@ -71,6 +73,7 @@ class DatasetItem(MethodView):
                                           note=options.get("note", "")).as_dict()
 
     @require(*policy.roles_of("dataset.edit"))
+    @may_answer(409)
     @blp.arguments(ReasonSchema, location="query")
     @blp.response(200, DatasetOutSchema)
     def delete(self, args: dict[str, Any], dataset_id: str) -> dict[str, Any]:
@@ -80,6 +83,7 @@ class DatasetItem(MethodView):
 
 @blp.route("/<dataset_id>/submit", methods=["POST"])
 @require(*policy.roles_of("dataset.edit"))
+@may_answer(409)
 @blp.response(200, DatasetOutSchema)
 def submit(dataset_id: str) -> dict[str, Any]:
     """Submit the working copy for review."""
@@ -88,6 +92,7 @@ def submit(dataset_id: str) -> dict[str, Any]:
 
 @blp.route("/<dataset_id>/review", methods=["POST"])
 @require(*policy.roles_of("dataset.review"))
+@may_answer(409)
 @blp.arguments(ReviewSchema)
 @blp.response(200, DatasetOutSchema)
 def review(args: dict[str, Any], dataset_id: str) -> dict[str, Any]:

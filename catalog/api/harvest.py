@@ -13,9 +13,11 @@ from marshmallow import Schema
 
 from catalog import policy
 from catalog.api.auth import current_actor, require, services
+from catalog.api.contract import may_answer
 from catalog.api.harvest_schemas import (
     ItemPageSchema,
     ItemQuerySchema,
+    JobBriefSchema,
     JobWriteSchema,
     ProvenanceSchema,
     ReportSchema,
@@ -112,6 +114,7 @@ def dataset_provenance(dataset_id: str) -> list[dict[str, Any]]:
 
 @blp.route("/sources/<int:source_id>/disable", methods=["POST"])
 @require(*policy.roles_of("source.change"))
+@may_answer(409)
 @blp.response(200, SourceSchema)
 def disable_source(source_id: int) -> dict[str, Any]:
     """Stop a source: it never runs (scheduled or asked) and its queued job is cancelled."""
@@ -120,6 +123,7 @@ def disable_source(source_id: int) -> dict[str, Any]:
 
 @blp.route("/sources/<int:source_id>/enable", methods=["POST"])
 @require(*policy.roles_of("source.change"))
+@may_answer(409)
 @blp.response(200, SourceSchema)
 def enable_source(source_id: int) -> dict[str, Any]:
     """Let a disabled source run again: approved if it was, else pending approval."""
@@ -128,6 +132,7 @@ def enable_source(source_id: int) -> dict[str, Any]:
 
 @blp.route("/sources/<int:source_id>/review", methods=["POST"])
 @require(*policy.roles_of("source.review"))
+@may_answer(409)
 @blp.arguments(SourceReviewSchema)
 @blp.response(200, SourceSchema)
 def review_source(args: dict[str, Any], source_id: int) -> dict[str, Any]:
@@ -139,12 +144,13 @@ def review_source(args: dict[str, Any], source_id: int) -> dict[str, Any]:
 @blp.route("/sources/<int:source_id>/jobs")
 class SourceJobs(MethodView):
     @require()
-    @blp.response(200)
+    @blp.response(200, JobBriefSchema(many=True))
     def get(self, source_id: int) -> list[dict[str, Any]]:
         """The source's jobs, newest first."""
         return services().harvest.jobs(current_actor(), source_id)
 
     @require(*policy.roles_of("source.run"))
+    @may_answer(409)
     @blp.arguments(JobWriteSchema)
     @blp.response(202, ReportSchema)
     def post(self, args: dict[str, Any], source_id: int) -> dict[str, Any]:

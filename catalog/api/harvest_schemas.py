@@ -102,6 +102,19 @@ class JobWriteSchema(Schema):
                            validate=validate.Range(min=1, max=10_000_000))
 
 
+class JobBriefSchema(Schema):
+    id = fields.Integer()
+    status = fields.String(metadata={"enum": ["queued", "running", "succeeded", "partial",
+                                              "failed"]})
+    dry_run = fields.Boolean()
+    created_at = fields.String()
+    started_at = fields.String(allow_none=True)
+    finished_at = fields.String(allow_none=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    listing_complete = fields.Boolean(allow_none=True)
+    error = fields.String(allow_none=True)
+
+
 class ReportSchema(Schema):
     job = fields.Integer()
     status = fields.String(metadata={"enum": ["queued", "running", "succeeded", "partial",

@@ -19,7 +19,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from catalog.api.auth import current_actor
-from catalog.errors import InvalidInput, Message, MuluError
+from catalog.errors import InvalidInput, Message, RetryLater
 from catalog.schemas import Text
 from search.base import (
     MAX_PAGE_SIZE,
@@ -45,8 +45,11 @@ class BadSearch(InvalidInput):
     status = 400
 
 
-class SearchDown(MuluError):
+class SearchDown(RetryLater):
+    """The search backend does not answer (the store has everything; the index catches up)."""
+
     status = 503
+    RETRY_SECONDS = 30
 
 
 def search_service(app: Flask | None = None) -> SearchService:
@@ -73,7 +76,8 @@ def _translated() -> Iterator[None]:
     except SearchUnavailable:
         current_app.logger.warning("search backend unavailable", exc_info=True)
         raise SearchDown(Message("检索服务暂时不可用，请稍后再试。",
-                                 "Search is unavailable for now; try again later.")) from None
+                                 "Search is unavailable for now; try again later."),
+                         SearchDown.RETRY_SECONDS) from None
 
 
 def _facet_field(name: str) -> fields.Field:

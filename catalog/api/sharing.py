@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from catalog import policy
 from catalog.api.auth import current_actor, require, services
+from catalog.api.contract import may_answer
 from catalog.api.sharing_schemas import (
     AddressOutSchema,
     GrantOutSchema,
@@ -27,8 +28,13 @@ from catalog.sharing.inputs import AddressInput, DecisionInput, RequestInput, Re
 blp = Blueprint("sharing", __name__, url_prefix="/api",
                 description="数据共享申请、审核与授权 / sharing requests, review and grants")
 
+_CSV_CONTENT = {"text/csv": {"schema": {"type": "string"}}}
 _CSV = {"200": {"description": "the grant register as CSV (UTF-8 with BOM)",
-                "content": {"text/csv": {"schema": {"type": "string"}}}}}
+                "content": _CSV_CONTENT}}
+_JSON_OR_CSV = {"200": {"description": "the grant register: JSON, or CSV (UTF-8 with BOM) "
+                                       "with ``format=csv``",
+                        "content": {"application/json": {"schema": GrantOutSchema(many=True)},
+                                    **_CSV_CONTENT}}}
 
 
 @blp.route("/sharing-requests")
@@ -41,6 +47,7 @@ class SharingRequests(MethodView):
         return services().sharing.list(current_actor(), **query)
 
     @require(*policy.roles_of("sharing.request"))
+    @may_answer(409)
     @blp.arguments(RequestInput)
     @blp.response(201, RequestOutSchema)
     def post(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -60,6 +67,7 @@ def get_request(request_id: str) -> dict[str, Any]:
 
 @blp.route("/sharing-requests/<request_id>/decisions", methods=["POST"])
 @require()
+@may_answer(409)
 @blp.arguments(DecisionInput)
 @blp.response(200, RequestOutSchema)
 def decide(payload: dict[str, Any], request_id: str) -> dict[str, Any]:
@@ -77,7 +85,7 @@ def _csv(body: bytes) -> Response:
 @require()
 @blp.arguments(GrantQuerySchema, location="query")
 @blp.response(200, GrantOutSchema(many=True))
-@blp.doc(responses=_CSV)
+@blp.doc(responses=_JSON_OR_CSV)
 def list_grants(query: dict[str, Any]) -> Any:
     """The grant register, by dataset and by department; ``format=csv`` exports it."""
     fmt = query.pop("format")
@@ -98,6 +106,7 @@ def grants_csv(query: dict[str, Any]) -> Response:
 
 @blp.route("/grants/<grant_id>/revoke", methods=["POST"])
 @require(*policy.roles_of("grant.revoke"))
+@may_answer(409)
 @blp.arguments(RevokeInput)
 @blp.response(200, GrantOutSchema)
 def revoke(payload: dict[str, Any], grant_id: str) -> dict[str, Any]:

@@ -109,6 +109,11 @@ PUBLIC_RECORD = record(
 
 @pytest.fixture
 def api_world(store: Store) -> Iterator[ApiWorld]:
+    yield build_api_world(store)
+
+
+def build_api_world(store: Store) -> ApiWorld:
+    """The app over ``store`` with the world of users, a token per role and four datasets."""
     app = create_app(store.settings, store=store)
     app.config["MULU_SEARCH_SYNC"] = True  # the index drains the outbox before each search
     services: Services = app.extensions["mulu"]
@@ -122,7 +127,7 @@ def api_world(store: Store) -> Iterator[ApiWorld]:
     datasets.review(world.reviewer, public.id, "publish")
     submitted = datasets.register(world.steward, record(title="全省流动人口登记信息"), submit=True)
     draft = datasets.register(world.steward, record(title="全省暂住人口登记信息"))
-    yield ApiWorld(app, services, world, tokens, published.id, public.id, submitted.id, draft.id)
+    return ApiWorld(app, services, world, tokens, published.id, public.id, submitted.id, draft.id)
 
 
 def body_of(response: TestResponse) -> Any:

@@ -161,3 +161,15 @@ def test_health_names_the_backends(api_world: ApiWorld) -> None:
     assert body["store"] == {"backend": dialect, "ok": True}
     assert body["search"]["backend"] == "sqlite"
     assert body["network"] == "extranet" and body["security_ceiling"] == "internal"
+
+
+def test_revision_times_carry_their_offset(api_world: ApiWorld) -> None:
+    """Found by schemathesis: on SQLite a revision's ``created_at`` came out naive
+    (``2026-12-03T15:03:16``), not the RFC 3339 ``date-time`` the spec promises."""
+    from datetime import datetime, timedelta
+
+    revisions = body_of(api_world.client("steward").get(
+        f"/api/datasets/{api_world.draft}/revisions"))
+    assert revisions
+    for revision in revisions:
+        assert datetime.fromisoformat(revision["created_at"]).utcoffset() == timedelta(0)
