@@ -40,6 +40,11 @@ def visible(actor: Actor, title_contains: str | None = None) -> ColumnElement[bo
     return current | published
 
 
+def working_copy(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition: the actor may see the dataset's working copy."""
+    return to_sql(policy.dataset_working_copy(actor), DATASET_COLUMNS)
+
+
 def seen_title_sort(actor: Actor) -> ColumnElement[str | None]:
     """SQL: the pinyin sort key of the title of the revision the actor sees (the working
     copy's, or the published one's), to order a list by name in the store."""

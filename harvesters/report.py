@@ -10,8 +10,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalog.actors import Actor
 from catalog.datasets import iso_utc
-from catalog.db import HarvestItem, HarvestJob, HarvestSource, utcnow
+from catalog.db import Dataset, HarvestItem, HarvestJob, HarvestSource, utcnow
+from catalog.visibility import working_copies_seen, working_copy
 from harvesters import jobs, uploads
 from harvesters.base import OUTCOMES, REFUSED, SourceSpec, Tally
 from harvesters.progress import estimate
@@ -39,7 +41,25 @@ def refused_of(summary: dict[str, Any]) -> dict[str, Any]:
     return {"count": sum(by_reason.values()), "by_reason": by_reason, "lines": lines}
 
 
-def build(session: Session, job_id: int, *, examples: int = EXAMPLES_PER_TYPE) -> dict[str, Any]:
+def item_view(item: HarvestItem, readable: set[str]) -> dict[str, Any]:
+    """One outcome row. A record's content (identifier, reason, payload) is shown only to those
+    who may see the dataset it became; the payload of a record that became none (failed,
+    skipped) is withheld; a page's short excerpt is shown."""
+    view = {"id": item.id, "kind": item.kind, "remote_id": item.remote_id,
+            "outcome": item.outcome, "error_type": item.error_type, "reason": item.reason,
+            "dataset_id": item.dataset_id, "raw": item.raw, "withheld": False}
+    if item.kind != "record" or (item.dataset_id is not None and item.dataset_id in readable):
+        return view
+    if item.dataset_id is not None:
+        view.update(remote_id="", reason="")
+    view.update(raw="", withheld=bool(item.raw or item.dataset_id))
+    return view
+
+
+def build(session: Session, job_id: int, actor: Actor, *,
+          examples: int = EXAMPLES_PER_TYPE) -> dict[str, Any]:
+    """The job's report as ``actor`` may read it: what a record is about (its identifier,
+    reason, provider names) only where they may see the dataset it became."""
     job = session.get_one(HarvestJob, job_id)
     source = session.get_one(HarvestSource, job.source_id)
     rows = session.execute(select(HarvestItem.error_type, HarvestItem.kind, func.count())
@@ -52,11 +72,12 @@ def build(session: Session, job_id: int, *, examples: int = EXAMPLES_PER_TYPE) -
         group["count"] += count
         group["pages" if kind != "record" else "records"] += count
     for error_type, group in grouped.items():
-        items = session.scalars(select(HarvestItem).where(
+        items = list(session.scalars(select(HarvestItem).where(
             HarvestItem.job_id == job_id, HarvestItem.error_type == error_type)
-            .order_by(HarvestItem.id).limit(examples))
-        group["examples"] = [{"kind": i.kind, "remote_id": i.remote_id, "outcome": i.outcome,
-                              "reason": i.reason} for i in items]
+            .order_by(HarvestItem.id).limit(examples)))
+        seen = working_copies_seen(session, actor, (i.dataset_id for i in items))
+        group["examples"] = [{key: view[key] for key in ("kind", "remote_id", "outcome", "reason")}
+                             for view in (item_view(i, seen) for i in items)]
     summary = dict(job.summary or {})
     duration = None
     if job.started_at and job.finished_at:
@@ -76,10 +97,20 @@ def build(session: Session, job_id: int, *, examples: int = EXAMPLES_PER_TYPE) -
                                           {"count": 0, "by_problem": {}}),
         "refused": refused_of(summary),
         "errors": grouped,
-        "unknown_providers": summary.get("unknown_providers", {}),
+        "unknown_providers": summary.get("unknown_providers", {})
+        if sees_every_record(session, actor, job_id) else {},
         "error": job.error,
         "progress": progress_of(job, summary.get("expected")),
     }
+
+
+def sees_every_record(session: Session, actor: Actor, job_id: int) -> bool:
+    """Whether ``actor`` may see every dataset the job's records became (the job-wide facts
+    drawn from them, such as provider names, are shown only then)."""
+    hidden = session.scalar(select(func.count()).select_from(HarvestItem).join(
+        Dataset, Dataset.id == HarvestItem.dataset_id).where(
+        HarvestItem.job_id == job_id, ~working_copy(actor)))
+    return not hidden
 
 
 def progress_of(job: HarvestJob, expected: Any, now: datetime | None = None) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import func, select, update
 
 from catalog import audit, policy
-from catalog.actors import Actor
+from catalog.actors import SYSTEM, Actor
 from catalog.datasets import DatasetService, iso_utc
 from catalog.db import Department, HarvestItem, HarvestJob, HarvestSource, utcnow
 from catalog.departments import writable_department
@@ -350,8 +350,8 @@ class HarvestService:
                 if started is not None:
                     started(run)
                 run.execute()
-        with self.store.reading() as session:
-            return report.build(session, job_id)
+        with self.store.reading() as session:   # for the worker's log: the whole report
+            return report.build(session, job_id, SYSTEM)
 
     def _new_job(self, actor: Actor, source_id: int, status: str, dry_run: bool, full: bool,
                  limit: int | None) -> int:
@@ -384,7 +384,7 @@ class HarvestService:
             if job is None:
                 raise _not_found()
             self._source(session, actor, job.source_id)
-            return report.build(session, job_id)
+            return report.build(session, job_id, actor)
 
     def items(self, actor: Actor, job_id: int, *, outcome: str | None = None,
               error_type: str | None = None, item_id: int | None = None, page: int = 1,
@@ -407,7 +407,7 @@ class HarvestService:
             rows = list(session.scalars(query.order_by(HarvestItem.id)
                                         .offset((page - 1) * page_size).limit(page_size)))
             seen = working_copies_seen(session, actor, {i.dataset_id for i in rows})
-            return {"items": [_item(i, seen) for i in rows], "total": total, "page": page,
+            return {"items": [report.item_view(i, seen) for i in rows], "total": total, "page": page,
                     "page_size": page_size}
 
     # -- helpers ----------------------------------------------------------------------------
@@ -508,18 +508,3 @@ def _job_brief(job: HarvestJob) -> dict[str, Any]:
             "started_at": _iso(job.started_at),
             "finished_at": _iso(job.finished_at), "counts": dict(job.counts or {}),
             "listing_complete": job.listing_complete, "error": job.error}
-
-
-def _item(item: HarvestItem, readable: set[str]) -> dict[str, Any]:
-    """One outcome row. A record's content (identifier, reason, payload) is shown only to those
-    who may see the dataset it became; the payload of a record that became none (failed,
-    skipped) is withheld; a page's short excerpt is shown."""
-    view = {"id": item.id, "kind": item.kind, "remote_id": item.remote_id,
-            "outcome": item.outcome, "error_type": item.error_type, "reason": item.reason,
-            "dataset_id": item.dataset_id, "raw": item.raw, "withheld": False}
-    if item.kind != "record" or (item.dataset_id is not None and item.dataset_id in readable):
-        return view
-    if item.dataset_id is not None:
-        view.update(remote_id="", reason="")
-    view.update(raw="", withheld=bool(item.raw or item.dataset_id))
-    return view

@@ -38,7 +38,6 @@ from catalog.web.i18n import local_time, message, t
 from catalog.web.pages import _int_arg, bp, login_required, notify
 from harvesters.jobs import ACTIVE, SCHEDULES
 from harvesters.registry import TYPES
-from harvesters.rights import MANAGERS, REVIEWERS, may_manage
 from harvesters.service import SourceView
 from harvesters.uploads import SpreadsheetUpload, UploadTooLarge
 
@@ -167,11 +166,11 @@ def harvest_sources() -> str:
     result = services().harvest.page_sources(actor, page=page, page_size=SOURCES_PAGE)
     return render_template("harvest_sources.html", result=result,
                            pages=max(1, ceil(result.total / SOURCES_PAGE)),
-                           can_register=may_manage(actor))
+                           can_register=policy.may(actor, "source.register"))
 
 
 @bp.route("/harvest/new", methods=["GET", "POST"])
-@login_required(*MANAGERS)
+@login_required(*policy.roles_of("source.register"))
 def harvest_new() -> Any:
     if request.method == "GET":
         return _form_page(SourceForm())
@@ -209,7 +208,7 @@ def _source_page(source_id: int, review: Placed | None = None, problem: Message 
 
 
 @bp.route("/harvest/sources/<int:source_id>/edit", methods=["GET", "POST"])
-@login_required(*MANAGERS)
+@login_required(*policy.roles_of("source.change"))
 def harvest_edit(source_id: int) -> Any:
     harvest = services().harvest
     actor = current_actor()
@@ -237,7 +236,7 @@ def harvest_edit(source_id: int) -> Any:
 
 
 @bp.post("/harvest/sources/<int:source_id>/review")
-@login_required(*REVIEWERS)
+@login_required(*policy.roles_of("source.review"))
 def harvest_review(source_id: int) -> Any:
     action = request.form.get("action", "")
     try:
@@ -253,7 +252,7 @@ def harvest_review(source_id: int) -> Any:
 
 
 @bp.post("/harvest/sources/<int:source_id>/<any(disable, enable):switch>")
-@login_required(*MANAGERS)
+@login_required(*policy.roles_of("source.change"))
 def harvest_switch(source_id: int, switch: str) -> Any:
     try:
         services().harvest.set_enabled(current_actor(), source_id, switch == "enable")
@@ -264,7 +263,7 @@ def harvest_switch(source_id: int, switch: str) -> Any:
 
 
 @bp.post("/harvest/sources/<int:source_id>/run")
-@login_required(*MANAGERS)
+@login_required(*policy.roles_of("source.run"))
 def harvest_run(source_id: int) -> Any:
     """Queue a job for the worker (as ``POST /api/harvest/sources/<id>/jobs``) and follow it."""
     try:

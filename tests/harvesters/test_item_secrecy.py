@@ -101,3 +101,22 @@ def test_items_show_a_payload_only_to_who_may_see_its_dataset(world: World, site
     assert response.status_code == 200
     assert "全省户籍人口内部统计" not in response.get_data(as_text=True)
     assert "户籍业务办理网点" in response.get_data(as_text=True)
+
+
+def test_the_report_shows_what_records_are_about_only_to_who_may_see_them(world: World,
+                                                                        site: Any) -> None:
+    """The job report's error examples and the providers it did not know are drawn from the
+    records: a reader who may not see a record's dataset reads neither."""
+    rows = [("internal-population", record(title="全省户籍人口内部统计", resource_code=None,
+                                           security_level="internal", open_type="closed",
+                                           publisher={"name": "某涉密专项工作组"},
+                                           description=None))]   # kept, flagged 待完善
+    result = run(world, add_source(world, "dcat", publish(site, rows)))
+    assert result["counts"]["created"] == 1, result
+    low = _public_clearance_staff(world)
+    full = world.services.harvest.report(world.admin, result["job"])
+    shown = world.services.harvest.report(low, result["job"])
+    assert "某涉密专项工作组" in str(full["unknown_providers"]), full
+    assert "internal-population" not in str(shown) and "全省户籍人口内部统计" not in str(shown)
+    assert shown["unknown_providers"] == {}
+    assert shown["counts"] == full["counts"]
