@@ -9,7 +9,7 @@ from typing import Any
 from rdflib import BNode, URIRef
 from rdflib.term import Node
 
-from harvesters import errors, rdf
+from harvesters import errors, fastrdf, rdf
 from harvesters.base import Harvester, PageProblem, Remote
 from harvesters.placement import Mapped
 from vocab.namespaces import ADMS, DCT, FOAF, SKOS
@@ -72,9 +72,10 @@ class DcatHarvester(Harvester):
                         detail=f"totalItems {expected} -> {total}"))
                 expected = self.expected = total
             names: dict[Node, str] = {}
-            for subject in dataset_subjects(graph):  # type: ignore[arg-type]
-                listed += 1
-                yield self._remote(graph, subject, url, names)
+            with fastrdf.out_of_full_collections():
+                for subject in dataset_subjects(graph):  # type: ignore[arg-type]
+                    listed += 1
+                    yield self._remote(graph, subject, url, names)
             url = rdf.next_page(graph, url)
         if expected is not None and listed < expected:
             yield PageProblem(self.source.url, errors.ListingChanged(
