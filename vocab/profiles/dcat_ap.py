@@ -45,8 +45,8 @@ PUBLISHER: dict[str, URIRef] = {"publisher_name": FOAF.name, "publisher_code": D
 PUBLISHER_CLASSES = (FOAF.Organization, FOAF.Agent)
 # what every record is read by, made once (a namespace attribute builds a new URIRef), and as
 # plain strings where a record's terms are compared with them (rdflib's ``==`` is Python's)
-_PUBLISHER, _FORMAT, _MEDIA_TYPE, _DISTRIBUTION = \
-    DCT.publisher, DCT["format"], DCAT.mediaType, DCAT.distribution
+_PUBLISHER, _MEDIA_TYPE, _DISTRIBUTION = DCT.publisher, DCAT.mediaType, DCAT.distribution
+_FORMAT = URIRef(f"{DCT}format")   # (``DCT.format`` is the closed namespace's str method)
 _TYPE_IRI, _NAME_IRI, _IDENTIFIER_IRI = str(RDF.type), str(FOAF.name), str(DCT.identifier)
 _PUBLISHER_CLASS_IRIS = frozenset(str(c) for c in PUBLISHER_CLASSES)
 ORGANIZATION_TYPE = {"p": str(RDF.type), "o": {"iri": str(FOAF.Organization)}}
