@@ -73,7 +73,8 @@ class TripleIndex:
     def objects(self, subject: Node | None = None, predicate: Node | None = None,
                 unique: bool = False) -> Iterator[Node]:
         if subject is None:
-            found = (o for _, p, o in self.triples((None, predicate, None)))
+            found: Iterator[Node] = (o for _, _, o in self.triples((None, None, None))) \
+                if predicate is None else self._objects_of_all(str(predicate))
             yield from dict.fromkeys(found) if unique else found
             return
         predicates = self._by_subject.get(subject)
@@ -84,6 +85,14 @@ class TripleIndex:
             return
         for objects in predicates.values():
             yield from _each(objects)
+
+    def _objects_of_all(self, key: str) -> Iterator[Node]:
+        """Every subject's objects of the predicate ``key`` (Hydra's paging, read once a page,
+        looks over the whole page)."""
+        for predicates in self._by_subject.values():
+            found = predicates.get(key)
+            if found is not None:
+                yield from _each(found)
 
     def predicate_keys(self, subject: Node) -> KeysView[str]:
         """The subject's predicates as plain IRIs (``vocab.profiles.base.read_fields``)."""
