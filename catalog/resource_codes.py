@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -52,14 +52,15 @@ def next_code(session: Session, classification: str) -> str:
 
 def reserve_codes(session: Session, classifications: list[str], *,
                   avoid: Collection[str] = ()) -> list[str]:
-    """The next unused code for each classification, in order: one sequence bump per prefix
-    for the whole list (a batch of harvested records), then one look-up of the codes taken."""
+    """The next unused code for each classification, in order: one UPDATE bumps the sequence
+    of every prefix for the whole list (a batch of harvested records), then one look-up of
+    the codes taken."""
     prefixes = [prefix_for(c) for c in classifications]
     wanted: dict[str, int] = {}
     for prefix in prefixes:
         wanted[prefix] = wanted.get(prefix, 0) + 1
-    numbers = {prefix: iter(_reserved(session, prefix, count))
-               for prefix, count in wanted.items()}
+    numbers = {prefix: iter(range(last - wanted[prefix] + 1, last + 1))
+               for prefix, last in _bump_many(session, wanted).items()}
     codes = [f"{prefix}/{next(numbers[prefix]):06d}" for prefix in prefixes]
     taken = set(session.scalars(select(Dataset.resource_code)
                                 .where(Dataset.resource_code.in_(set(codes))))) | set(avoid)
@@ -72,9 +73,21 @@ def reserve_codes(session: Session, classifications: list[str], *,
     return codes
 
 
-def _reserved(session: Session, prefix: str, count: int) -> range:
-    last = _bump(session, prefix, count)
-    return range(last - count + 1, last + 1)
+def _bump_many(session: Session, counts: dict[str, int]) -> dict[str, int]:
+    """``_bump`` for several prefixes: one UPDATE for those that have a sequence; a prefix
+    seen for the first time gets its row by ``_bump``."""
+    if not counts:
+        return {}
+    step = case(counts, value=CodeSequence.prefix, else_=0)
+    bumped: dict[str, int] = {prefix: last for prefix, last in session.execute(
+        update(CodeSequence).where(CodeSequence.prefix.in_(list(counts)))
+        .values(last=CodeSequence.last + step)
+        .returning(CodeSequence.prefix, CodeSequence.last)
+        .execution_options(synchronize_session=False))}   # (no row object reads ``last``)
+    for prefix, count in counts.items():
+        if prefix not in bumped:
+            bumped[prefix] = _bump(session, prefix, count)
+    return bumped
 
 
 def _bump(session: Session, prefix: str, count: int = 1) -> int:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from catalog import audit, lifecycle, publishers, rules
@@ -171,15 +171,25 @@ def title_holders(session: Session, wanted: Collection[TitleKey],
     wanted = {w for w in wanted if w[1]}
     if not wanted:
         return {}
+    found: dict[TitleKey, str] = {}
+    for publisher, title, code in session.execute(title_holders_query(wanted, exclude)):
+        if (publisher, title) in wanted:
+            found.setdefault((publisher, title), code)
+    return found
+
+
+def title_holders_query(wanted: Collection[TitleKey], exclude: Collection[str] = ()) -> Select:
+    """``title_holders``' query, by the title-key index: the datasets holding one of
+    ``wanted``'s titles, whatever their publisher (the caller keeps the wanted pairs). A
+    row-value ``(publisher_key, title_key) IN (...)`` is exact, but SQLite answers it by
+    scanning the whole table, so each batch of a harvest cost more as the store grew; both
+    keys ``IN`` lists make it probe every publisher-title combination."""
     query = select(Dataset.publisher_key, Dataset.title_key, Dataset.resource_code).where(
-        tuple_(Dataset.publisher_key, Dataset.title_key).in_(list(wanted)),
+        Dataset.title_key.in_(sorted({title for _, title in wanted})),
         Dataset.state != "withdrawn")
     if exclude:
         query = query.where(Dataset.id.not_in(list(exclude)))
-    found: dict[TitleKey, str] = {}
-    for publisher, title, code in session.execute(query.order_by(Dataset.resource_code)):
-        found.setdefault((publisher, title), code)
-    return found
+    return query.order_by(Dataset.resource_code)
 
 
 def create_datasets(session: Session, actor: Actor, items: list[NewDataset], *, state: str,

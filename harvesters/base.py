@@ -21,6 +21,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from catalog.actors import Actor
@@ -73,8 +74,9 @@ class SourceSpec:
     config: dict[str, Any]
     limits: Limits
 
-    @property
+    @cached_property
     def config_hash(self) -> str:
+        """The config's digest, part of every record's change mark (computed once a job)."""
         text = json.dumps(self.config, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 

@@ -9,12 +9,16 @@ from typing import Any
 from rdflib import BNode, URIRef
 from rdflib.term import Node
 
-from harvesters import errors, rdf
+from harvesters import errors, fastrdf, rdf
 from harvesters.base import Harvester, PageProblem, Remote
 from harvesters.placement import Mapped
 from vocab.namespaces import ADMS, DCT, FOAF, SKOS
 from vocab.profiles import dataset_subjects, parse_dataset, set_aside
 from vocab.profiles.base import best_literal
+
+# the terms each record is read by, made once (a namespace attribute builds a new URIRef)
+_IDENTIFIER, _MODIFIED, _PUBLISHER = DCT.identifier, DCT.modified, DCT.publisher
+_ADMS_IDENTIFIER, _NOTATION, _NAME = ADMS.identifier, SKOS.notation, FOAF.name
 
 
 def _written(names: dict[Node, str], term: Node) -> str:
@@ -72,9 +76,10 @@ class DcatHarvester(Harvester):
                         detail=f"totalItems {expected} -> {total}"))
                 expected = self.expected = total
             names: dict[Node, str] = {}
-            for subject in dataset_subjects(graph):  # type: ignore[arg-type]
-                listed += 1
-                yield self._remote(graph, subject, url, names)
+            with fastrdf.out_of_full_collections():
+                for subject in dataset_subjects(graph):  # type: ignore[arg-type]
+                    listed += 1
+                    yield self._remote(graph, subject, url, names)
             url = rdf.next_page(graph, url)
         if expected is not None and listed < expected:
             yield PageProblem(self.source.url, errors.ListingChanged(
@@ -84,7 +89,7 @@ class DcatHarvester(Harvester):
     @staticmethod
     def _remote(graph: rdf.RdfPage, subject: Node, where: str,
                 names: dict[Node, str]) -> Remote | PageProblem:
-        identifier = best_literal(graph.objects(subject, DCT.identifier), None)
+        identifier = best_literal(graph.objects(subject, _IDENTIFIER), None)
         if isinstance(subject, URIRef):
             remote_id = str(subject)
         elif identifier:
@@ -94,7 +99,7 @@ class DcatHarvester(Harvester):
                 "数据集既无 IRI 也无 dct:identifier，无法跟踪。",
                 "A dataset with neither an IRI nor a dct:identifier cannot be tracked."),
                 raw=_closure(graph, subject, names)[:4000], kind="record")
-        modified = graph.value(subject, DCT.modified)
+        modified = graph.value(subject, _MODIFIED)
         return Remote(remote_id, (graph, subject), modified=str(modified or ""),
                       raw=lambda: _closure(graph, subject, names))
 
@@ -107,17 +112,17 @@ class DcatHarvester(Harvester):
         identifiers = [str(subject)] if isinstance(subject, URIRef) else []
         if record.get("resource_code"):
             identifiers.append(record["resource_code"])
-        for node in graph.objects(subject, ADMS.identifier):
-            value = best_literal(graph.objects(node, SKOS.notation), None)
+        for node in graph.objects(subject, _ADMS_IDENTIFIER):
+            value = best_literal(graph.objects(node, _NOTATION), None)
             if value:
                 identifiers.append(value)
         said = record.get("source_identifier")
         if said and said != remote.remote_id[:500]:  # the source's own adms:identifier stays
             set_aside(record, "source_identifier", [said])
         record["source_identifier"] = remote.remote_id[:500]
-        publisher = graph.value(subject, DCT.publisher)
-        name = best_literal(graph.objects(publisher, FOAF.name), None) if publisher else None
-        code = best_literal(graph.objects(publisher, DCT.identifier), None) if publisher else None
+        publisher = graph.value(subject, _PUBLISHER)
+        name = best_literal(graph.objects(publisher, _NAME), None) if publisher else None
+        code = best_literal(graph.objects(publisher, _IDENTIFIER), None) if publisher else None
         record.pop("publisher_name", None)
         record.pop("publisher_code", None)
         return Mapped(record, publisher=name, publisher_key=str(publisher) if publisher else None,

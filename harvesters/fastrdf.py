@@ -13,7 +13,9 @@ the store plugin, two to four times slower than this index over a whole catalog.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator, KeysView, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import pyoxigraph as ox
@@ -71,7 +73,8 @@ class TripleIndex:
     def objects(self, subject: Node | None = None, predicate: Node | None = None,
                 unique: bool = False) -> Iterator[Node]:
         if subject is None:
-            found = (o for _, p, o in self.triples((None, predicate, None)))
+            found: Iterator[Node] = (o for _, _, o in self.triples((None, None, None))) \
+                if predicate is None else self._objects_of_all(str(predicate))
             yield from dict.fromkeys(found) if unique else found
             return
         predicates = self._by_subject.get(subject)
@@ -82,6 +85,14 @@ class TripleIndex:
             return
         for objects in predicates.values():
             yield from _each(objects)
+
+    def _objects_of_all(self, key: str) -> Iterator[Node]:
+        """Every subject's objects of the predicate ``key`` (Hydra's paging, read once a page,
+        looks over the whole page)."""
+        for predicates in self._by_subject.values():
+            found = predicates.get(key)
+            if found is not None:
+                yield from _each(found)
 
     def predicate_keys(self, subject: Node) -> KeysView[str]:
         """The subject's predicates as plain IRIs (``vocab.profiles.base.read_fields``)."""
@@ -152,6 +163,35 @@ def _convert(term: Any) -> Node:
     raise ValueError(f"unsupported RDF term {term!r}")  # RDF-star triple terms
 
 
+@contextmanager
+def out_of_full_collections() -> Iterator[None]:
+    """Inside: what is alive on entry (a page's index, alive while its records are read) is
+    left out of the collector's full collections, each of which would otherwise walk every
+    container of it again; outside, as before. Nothing is done when someone else has already
+    frozen objects (a pre-forking server does): ``gc.unfreeze`` would thaw theirs too."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The collector off while a page is parsed: the parse makes hundreds of thousands of
+    containers that all live on, so each collection it set off would find nothing to free."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def supports(syntax: str) -> bool:
     return syntax in FORMATS
 
@@ -159,6 +199,11 @@ def supports(syntax: str) -> bool:
 def parse(body: bytes, syntax: str, base: str) -> TripleIndex:
     """Parse ``body`` (``syntax`` in FORMATS) against base IRI ``base``; pyoxigraph raises
     ``SyntaxError`` (or ``ValueError``) on a broken document."""
+    with _collector_paused():
+        return _parse(body, syntax, base)
+
+
+def _parse(body: bytes, syntax: str, base: str) -> TripleIndex:
     index = TripleIndex()
     by_subject, predicate_terms = index._by_subject, index._predicates
     terms: dict[Any, Node] = {}   # each distinct term converted once (most recur many times)

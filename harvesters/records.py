@@ -7,6 +7,7 @@ say where else it is published.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -248,15 +249,24 @@ class RecordStore:
             identifier=(identifiers[0] if identifiers else "")[:1000], remote_modified=modified[:64],
             row_hash=fingerprint, is_primary=primary, gone=False, last_seen_job=self.job_id))
 
+    @staticmethod
+    def _rows(session: Session, ids: list[int], chunk: int = 500) -> Iterator[HarvestProvenance]:
+        """The provenance rows of ``ids`` (a few hundred a query: a database bounds the
+        parameters of one statement)."""
+        for start in range(0, len(ids), chunk):
+            yield from session.scalars(select(HarvestProvenance).where(
+                HarvestProvenance.id.in_(ids[start:start + chunk])).order_by(HarvestProvenance.id)
+            ).all()
+
     def withdraw_missing(self, session: Session, listed: set[str]) -> list[tuple[str, str]]:
         """After a complete listing: mark this source's unseen records gone; withdraw a dataset
         when no source lists it any more (another source's record becomes primary otherwise)."""
         withdrawn = []
-        rows = session.scalars(select(HarvestProvenance).where(
-            HarvestProvenance.source_id == self.source_id, HarvestProvenance.gone.is_(False)))
-        for row in list(rows):
-            if row.remote_id in listed:
-                continue
+        missing = [row_id for row_id, remote_id in session.execute(
+            select(HarvestProvenance.id, HarvestProvenance.remote_id).where(
+                HarvestProvenance.source_id == self.source_id,
+                HarvestProvenance.gone.is_(False))) if remote_id not in listed]
+        for row in self._rows(session, missing):
             row.gone = True
             others = session.scalars(select(HarvestProvenance).where(
                 HarvestProvenance.dataset_id == row.dataset_id, HarvestProvenance.id != row.id,

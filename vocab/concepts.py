@@ -43,7 +43,7 @@ class Scheme:
     label_en: str
     concepts: dict[str, Concept] = field(default_factory=dict)
     _by_label: dict[str, str] = field(default_factory=dict, repr=False)
-    _by_uri: dict[URIRef, str] = field(default_factory=dict, repr=False)
+    _by_uri: dict[str, str] = field(default_factory=dict, repr=False)   # plain IRI -> code
 
     @property
     def codes(self) -> list[str]:
@@ -63,14 +63,14 @@ class Scheme:
         return self.concepts[code] if code else None
 
     def by_uri(self, uri: URIRef) -> Concept | None:
-        code = self._by_uri.get(URIRef(uri))
+        code = self._by_uri.get(str(uri))  # (a plain key: compared in C, not by rdflib)
         return self.concepts[code] if code else None
 
     def add(self, concept: Concept) -> None:
         self.concepts[concept.code] = concept
-        self._by_uri[concept.uri] = concept.code
+        self._by_uri[str(concept.uri)] = concept.code
         if concept.exact_match is not None:
-            self._by_uri[concept.exact_match] = concept.code
+            self._by_uri[str(concept.exact_match)] = concept.code
         for label in (concept.label_zh, concept.label_en, concept.code, *concept.alt_labels):
             self._by_label.setdefault(_fold(label), concept.code)
 

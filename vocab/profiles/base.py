@@ -505,6 +505,8 @@ def _same(graph: Graph, fld: Field, obj: Node, value: Any, predicate: URIRef) ->
             term_for(None, fld, value, predicate)
     except ValueError:
         return False
+    if type(written) is URIRef:  # rdflib's ``==`` of two IRIs, without its Python call
+        return type(obj) is URIRef and str(obj) == str(written)
     if isinstance(written, BNode):  # a format the EU table lacks: a node with its name
         return isinstance(obj, BNode) and all(
             p == RDF.type or (p == RDFS.label and o == Literal(str(value)))

@@ -43,6 +43,12 @@ IDENTIFIER_NODES: dict[str, tuple[URIRef, tuple[URIRef, ...], URIRef]] = {
 # publisher fields -> predicate on the foaf:Organization node
 PUBLISHER: dict[str, URIRef] = {"publisher_name": FOAF.name, "publisher_code": DCT.identifier}
 PUBLISHER_CLASSES = (FOAF.Organization, FOAF.Agent)
+# what every record is read by, made once (a namespace attribute builds a new URIRef), and as
+# plain strings where a record's terms are compared with them (rdflib's ``==`` is Python's)
+_PUBLISHER, _MEDIA_TYPE, _DISTRIBUTION = DCT.publisher, DCAT.mediaType, DCAT.distribution
+_FORMAT = URIRef(f"{DCT}format")   # (``DCT.format`` is the closed namespace's str method)
+_TYPE_IRI, _NAME_IRI, _IDENTIFIER_IRI = str(RDF.type), str(FOAF.name), str(DCT.identifier)
+_PUBLISHER_CLASS_IRIS = frozenset(str(c) for c in PUBLISHER_CLASSES)
 ORGANIZATION_TYPE = {"p": str(RDF.type), "o": {"iri": str(FOAF.Organization)}}
 
 # concept fields of the extension that DCAT-AP also carries, on its own property
@@ -202,13 +208,14 @@ def _plain_agent(graph: Graph, node: Node) -> tuple[str | None, str | None] | No
     organisation with one untagged name and one code, ours or blank), else None."""
     name = code = None
     for predicate, obj in graph.predicate_objects(node):
-        if predicate == RDF.type and obj in PUBLISHER_CLASSES:
+        iri = str(predicate)
+        if iri == _TYPE_IRI and type(obj) is URIRef and str(obj) in _PUBLISHER_CLASS_IRIS:
             continue
         if not isinstance(obj, Literal) or obj.language or obj.datatype is not None:
             return None
-        if predicate == FOAF.name and name is None:
+        if iri == _NAME_IRI and name is None:
             name = str(obj)
-        elif predicate == DCT.identifier and code is None:
+        elif iri == _IDENTIFIER_IRI and code is None:
             code = str(obj)
         else:
             return None
@@ -219,10 +226,10 @@ def _plain_agent(graph: Graph, node: Node) -> tuple[str | None, str | None] | No
 
 def _read_publisher(graph: Graph, subject: Subject, record: Record, unread: Unread,
                     ledger: Ledger) -> None:
-    agents = list(graph.objects(subject, DCT.publisher))
+    agents = list(graph.objects(subject, _PUBLISHER))
     plain = _plain_agent(graph, agents[0]) if len(agents) == 1 else None
     if plain is not None:  # (the common case, read without the sub-record machinery)
-        ledger.see(DCT.publisher, agents[0])
+        ledger.see(_PUBLISHER, agents[0])
         for key, value in zip(("publisher_name", "publisher_code"), plain, strict=True):
             if value:
                 record[key] = value
@@ -253,9 +260,9 @@ def _identifier_value(graph: Graph, node: Node, predicate: URIRef) -> tuple[str 
     values = [o for o in graph.objects(node, predicate) if isinstance(o, Literal) and str(o).strip()]
     if isinstance(node, URIRef):
         return (str(values[0]) if values else str(node)), not values
+    said = (str(predicate), _TYPE_IRI)   # (plain strings: see ``_TYPE_IRI``)
     plain = len(values) == 1 and values[0].datatype is None and not values[0].language and all(
-        p in (predicate, RDF.type) or says_nothing(graph, o)
-        for p, o in graph.predicate_objects(node))
+        str(p) in said or says_nothing(graph, o) for p, o in graph.predicate_objects(node))
     return (str(values[0]).strip() or None) if values else None, plain
 
 
@@ -282,9 +289,8 @@ def _read_identifier_nodes(graph: Graph, subject: Subject, record: Record,
 def distribution_formats(graph: Graph, subject: Subject) -> set[str]:
     """The format names of the dataset's distributions (their dct:format, else media type)."""
     names: set[str] = set()
-    for dist in graph.objects(subject, DCAT.distribution):
-        nodes = list(graph.objects(dist, DCT["format"])) or \
-            list(graph.objects(dist, DCAT.mediaType))
+    for dist in graph.objects(subject, _DISTRIBUTION):
+        nodes = list(graph.objects(dist, _FORMAT)) or list(graph.objects(dist, _MEDIA_TYPE))
         names.update(n for n in (format_name(graph, node) for node in nodes) if n)
     return names
 

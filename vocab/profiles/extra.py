@@ -42,6 +42,7 @@ from vocab.namespaces import DCAT, RDF
 EXTRA = "extra"
 MAX_TEXT = MAX_EXTRA_TEXT
 _IRI = VALUE_PATTERNS[Kind.IRI]
+_TYPE_IRI = str(RDF.type)   # (predicates are IRIs: compared as plain strings, in C)
 Entry = dict[str, Any]
 
 
@@ -156,11 +157,13 @@ class Ledger:
 
     graph: Any
     node: Node
-    seen: set[tuple[Node, Node]] = field(default_factory=set)
+    # (property as a plain IRI, object): the reader's own property terms are equal to the
+    # graph's but not the same objects, and rdflib compares its terms in Python
+    seen: set[tuple[str, Node]] = field(default_factory=set)
     entries: list[Entry] = field(default_factory=list)
 
     def see(self, predicate: Node, obj: Node) -> None:
-        self.seen.add((predicate, obj))
+        self.seen.add((str(predicate), obj))
 
     def form(self, predicate: Node, obj: Node, name: str, value: Any, via: URIRef, *,
              node: bool = False) -> None:
@@ -185,9 +188,10 @@ class Ledger:
         entries = list(self.entries)
         read = {obj for _, obj in self.seen}  # nodes a field writes (a distribution …)
         for predicate, obj in self.graph.predicate_objects(self.node):
-            if (predicate, obj) in self.seen:
+            iri = str(predicate)
+            if (iri, obj) in self.seen:
                 continue
-            if predicate == RDF.type and str(obj) in types:
+            if iri == _TYPE_IRI and str(obj) in types:
                 continue
             term = encode(self.graph, obj, named=obj in read)
             if term is not None and _IRI.match(str(predicate)):

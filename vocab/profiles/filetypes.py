@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
@@ -33,6 +34,7 @@ def _code(name: str) -> str:
     return ALIASES.get(token, token)
 
 
+@lru_cache(maxsize=4096)   # (a harvest asks for the same few names again and again)
 def file_type(name: str) -> URIRef | None:
     """The EU file-type IRI of a format name, or None when the EU table has no such type."""
     code = _code(name)
@@ -43,6 +45,7 @@ def _name_from_code(code: str) -> str:
     return DISPLAY.get(code, code)
 
 
+@lru_cache(maxsize=4096)
 def _known_name(text: str) -> str | None:
     code = _code(text)
     return _name_from_code(code) if code in KNOWN_CODES else None
