@@ -93,7 +93,7 @@ class CompletionService:
     def link(self, actor: Actor, organization_id: int, department_code: str) -> OrganizationView:
         """Link a publisher to a registered department: its datasets become that
         department's (the stewards there complete and answer for them)."""
-        policy.check(actor, "publisher.list")
+        policy.check(actor, "publisher.link")
         with self.store.transaction() as session:
             organization = session.get(Organization, organization_id) \
                 if 0 < organization_id < 2 ** 31 else None

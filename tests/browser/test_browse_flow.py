@@ -4,50 +4,17 @@ submission is refused with field messages, a revision's old → new values; ever
 without sideways scrolling, and in English.
 
 The demo server, Chromium (Debian's /usr/bin/chromium through ``executable_path``) and the
-screenshot helper are test_demo_flow's fixtures; screenshots go to artifacts/browser/.
+screenshot helper are the browser harness's fixtures (one for every browser test module);
+screenshots go to artifacts/browser/.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 from catalog.sort_keys import title_sort_key
-from tests.browser import test_demo_flow as demo_flow
-from tests.browser.test_demo_flow import Shots, login, logout
-
-# The demo flow's fixtures, for this module: its own demo server and Chromium, ended when the
-# module's tests are done (Playwright's sync API runs one instance a thread at a time, and this
-# module's tests run before test_demo_flow's). The fixtures' code stays in test_demo_flow.
-
-
-def _code_of(fixture: Any) -> Any:
-    """The function under a pytest fixture (``functools.wraps`` keeps it as ``__wrapped__``)."""
-    return fixture.__wrapped__
-
-
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from _code_of(demo_flow.demo_server)(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    yield from _code_of(demo_flow.chromium)()
-
-
-@pytest.fixture
-def page(chromium: Any, demo_server: str, request: pytest.FixtureRequest) -> Iterator[Any]:
-    yield from _code_of(demo_flow.page)(chromium, demo_server, request)
-
-
-@pytest.fixture
-def shots(page: Any, request: pytest.FixtureRequest) -> Shots:
-    return _code_of(demo_flow.shots)(page, request)
-
+from tests.browser.harness import Shots, login, logout
 
 PUBLIC_SECURITY = "113400000030010171"   # 安徽省公安厅 in the demo
 DRAFT_TITLE = "全省居民身份证挂失登记草稿"
